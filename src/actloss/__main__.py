@@ -1,0 +1,3 @@
+from actloss.cli import main
+
+raise SystemExit(main())

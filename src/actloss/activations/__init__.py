@@ -1,0 +1,95 @@
+"""Activation functions with exact derivatives.
+
+Module attributes are ready-made :class:`Activation` objects; :func:`get` finds one by name::
+
+    >>> from actloss import activations as A
+    >>> A.relu([-2.0, 3.0])
+    array([0., 3.])
+    >>> A.get("Logistic").name
+    'sigmoid'
+"""
+
+import numpy as np
+
+from .._registry import Registry
+from ._base import Activation
+from ._catalog import CATALOG, linear, relu, sigmoid, softmax, tanh
+
+REGISTRY: Registry[Activation] = Registry(
+    "activation", Activation,
+    callable_advice="Wrap it with actloss.activations.register(name, fn, grad) so that its "
+                    "derivative is known and checked.")
+for _obj, _aliases in CATALOG.items():
+    REGISTRY.add(_obj, aliases=_aliases)
+
+
+def get(identifier, **params) -> Activation:
+    """The activation named ``identifier`` (case-insensitive, ``-`` == ``_``), configured with
+    ``params``. An :class:`Activation` passes through (re-configured if ``params`` are given);
+    ``None`` means ``linear``, as in Keras.
+
+    >>> get("leaky-relu" if "leaky_relu" in names() else "relu").name in names()
+    True
+    """
+    if identifier is None:
+        identifier = "linear"
+    return REGISTRY.get(identifier, **params)
+
+
+def names() -> list:
+    """Sorted list of the registered names and aliases."""
+    return REGISTRY.names()
+
+
+def register(name, fn, grad, *, aliases=(), check=True, **meta) -> Activation:
+    """Register a user's elementwise activation ``fn`` with its derivative ``grad``.
+
+    ``grad`` is checked against central finite differences on [-6, 6] in float64 first; a
+    disagreement raises ``ValueError`` naming the worst point. Metadata (``formula``, ``pros`` ...)
+    may be passed as keywords.
+
+    >>> import numpy as np
+    >>> sq = register("square_demo", lambda x: x * x, lambda x: 2 * x)
+    >>> sq(np.array([3.0]))
+    array([9.])
+    """
+    def forward(x, out=None):
+        result = np.asarray(fn(x), dtype=x.dtype)
+        if out is None:
+            return result
+        np.copyto(out, result)
+        return out
+
+    def derivative(x):
+        return np.asarray(grad(x), dtype=x.dtype)
+
+    act = Activation(name, forward, derivative, **meta)
+    if check:
+        _check_user_grad(act)
+    REGISTRY.add(act, aliases=aliases)
+    return act
+
+
+def _check_user_grad(act: Activation) -> None:
+    x = np.linspace(-6.0, 6.0, 241) + 1e-3  # off the kinks at integers and 0
+    h = 1e-6 * np.maximum(1.0, np.abs(x))
+    numeric = (act(x + h) - act(x - h)) / (2 * h)
+    analytic = act.grad(x)
+    err = np.abs(analytic - numeric) / np.maximum(1.0, np.abs(numeric))
+    worst = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
+    if not err[worst] <= 1e-5:
+        raise ValueError(
+            f"register({act.name!r}): grad disagrees with central finite differences at "
+            f"x={x[worst]:.6g}: grad(x)={analytic[worst]:.8g}, finite difference="
+            f"{numeric[worst]:.8g} (relative error {err[worst]:.2e} > 1e-5). "
+            f"Check the derivative, or pass check=False if fn is not differentiable there.")
+
+
+def __getattr__(name):
+    if name in REGISTRY:
+        return REGISTRY.get(name)
+    raise AttributeError(f"module 'actloss.activations' has no attribute {name!r}")
+
+
+__all__ = ["Activation", "REGISTRY", "get", "names", "register",
+           "linear", "relu", "sigmoid", "tanh", "softmax"]

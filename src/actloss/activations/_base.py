@@ -1,0 +1,138 @@
+"""The Activation object: forward, derivative, vector-Jacobian product and metadata in one place.
+
+An elementwise activation supplies ``forward`` and ``grad``; the base class derives
+``vjp(x, g) = g * grad(x)``. A non-elementwise one (softmax) supplies ``vjp`` instead, and its
+``grad`` raises. Kernels receive a float ndarray and the activation's parameters as keywords:
+
+* ``forward(x, out=None, **params)``: f(x), written into ``out`` when given (``out`` may be ``x``).
+* ``grad(x, **params)``: f'(x) elementwise.
+* ``vjp(x, g, **params)``: g·J(x), for non-elementwise activations.
+* ``backward(x, y, g, **params)``: optional fast path for layers: g·J(x) given ``y = f(x)`` as
+  well; it may overwrite ``g`` and return it. With ``backward_uses_input=False`` it reads only
+  ``y``, so a layer may pass ``x=None`` and compute the forward pass in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numerics import as_float_array
+from .._validation import check_params
+
+
+def _compute_dtype(x: np.ndarray):
+    """float16 is computed in float32 and rounded once at the end (NumPy does the same inside
+    most float16 loops); every other float type is computed in its own precision."""
+    return np.float32 if x.dtype == np.float16 else None
+
+
+class Activation:
+    """An activation function with its exact derivative and its documentation.
+
+    Call it on anything ``np.asarray`` accepts: floats keep their dtype, integers and bools are
+    computed in float64. ``grad`` is the elementwise derivative f'(x); ``vjp(x, g)`` is the
+    vector-Jacobian product used by back-propagation. ``with_params`` returns a configured copy.
+    """
+
+    def __init__(self, name, forward, grad=None, *, vjp=None, backward=None,
+                 backward_uses_input=True, params=None, param_aliases=None, check=None,
+                 formula="", derivative_formula="", output_range="", pros=(), cons=(),
+                 reference="", monotonic=None, summary=""):
+        if (grad is None) == (vjp is None):
+            raise TypeError(f"activation {name!r}: give exactly one of grad (elementwise) or vjp")
+        self.name = name
+        self._forward = forward
+        self._grad = grad
+        self._vjp = vjp
+        self._backward = backward
+        self.backward_uses_input = backward_uses_input if backward else True
+        self._defaults = dict(params or {})
+        self._param_aliases = dict(param_aliases or {})
+        self._check = check
+        self.params = dict(self._defaults)
+        self.formula = formula
+        self.derivative_formula = derivative_formula
+        self.output_range = output_range
+        self.pros = tuple(pros)
+        self.cons = tuple(cons)
+        self.reference = reference
+        self.monotonic = monotonic
+        self.summary = summary
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def elementwise(self) -> bool:
+        return self._grad is not None
+
+    def __call__(self, x):
+        x = as_float_array(x)
+        work = _compute_dtype(x)
+        if work is None:
+            return self._forward(x, **self.params)
+        return self._forward(x.astype(work), **self.params).astype(x.dtype)
+
+    def grad(self, x):
+        """Elementwise derivative f'(x), same shape and dtype as ``x``."""
+        if not self.elementwise:
+            raise TypeError(f"{self.name} is not elementwise: each output depends on the whole "
+                            f"row, so its derivative is a Jacobian matrix, not an array like x. "
+                            f"Use {self.name}.vjp(x, g) for the vector-Jacobian product g·J.")
+        x = as_float_array(x)
+        work = _compute_dtype(x)
+        if work is None:
+            return self._grad(x, **self.params)
+        return self._grad(x.astype(work), **self.params).astype(x.dtype)
+
+    def vjp(self, x, g):
+        """Vector-Jacobian product g·J(x): the gradient with respect to ``x`` of ``sum(g * f(x))``."""
+        x = as_float_array(x)
+        g = np.asarray(g)
+        if g.shape != x.shape:
+            raise ValueError(f"{self.name}.vjp: g must have the shape of x {x.shape}; "
+                             f"received g.shape={g.shape}")
+        work = _compute_dtype(x) or x.dtype
+        xw, gw = x.astype(work, copy=False), g.astype(work, copy=False)
+        if self._vjp is not None:
+            out = self._vjp(xw, gw, **self.params)
+        else:
+            out = gw * self._grad(xw, **self.params)
+        return out.astype(x.dtype, copy=False)
+
+    def with_params(self, **params) -> "Activation":
+        """A copy with some parameters changed (``A.leaky_relu.with_params(alpha=0.2)``)."""
+        merged = check_params(self.name, params, self.params, self._param_aliases)
+        if self._check is not None:
+            self._check(**merged)
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.params = merged
+        return new
+
+    def get_config(self) -> dict:
+        """JSON-ready description: ``{"name": ..., **params}``; ``get(**config)`` rebuilds it."""
+        return {"name": self.name, **self.params}
+
+    # ------------------------------------------------------------------ layer fast path
+    def forward(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """f(x) for a float32/float64 array, written into ``out`` (which may be ``x``). No checks."""
+        return self._forward(x, out=out, **self.params)
+
+    def backward(self, x, y, g):
+        """g·J(x) given ``y = f(x)``; may overwrite ``g``. For layers: no checks, no conversion."""
+        if self._backward is not None:
+            return self._backward(x, y, g, **self.params)
+        if self._vjp is not None:
+            return self._vjp(x, g, **self.params)
+        return np.multiply(g, self._grad(x, **self.params), out=g)
+
+    # ------------------------------------------------------------------ plumbing
+    def __repr__(self):
+        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"Activation({self.name!r}{args})"
+
+    def __eq__(self, other):
+        return (isinstance(other, Activation) and other.name == self.name
+                and other.params == self.params)
+
+    def __hash__(self):
+        return hash((self.name, tuple(sorted(self.params.items()))))

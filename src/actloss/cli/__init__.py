@@ -1,0 +1,43 @@
+"""The ``actloss`` command line. Each command lives in its own module, which provides
+``add_parser(subparsers)``; the parser it adds carries ``func=run``.
+
+Errors a user can fix exit with status 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+# command modules, in the order `actloss --help` lists them
+_COMMAND_MODULES = ("catalog", "demo")
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="actloss",
+        description="Activation and loss functions, dense networks, and a lab to compare them.",
+        epilog="Example: actloss explain leaky_relu",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in _COMMAND_MODULES:
+        import_module(f"{__name__}.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except (CLIError, ValueError, TypeError) as exc:
+        print(f"actloss {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"actloss {args.command}: interrupted", file=sys.stderr)
+        return 130
