@@ -99,6 +99,14 @@ class Loss:
         return self._validate(y_true, p, **self._kernel_params(self.params))
 
     # ------------------------------------------------------------------ training fast path
+    def prepare_targets(self, y_true, output_shape, dtype):
+        """Validate and convert targets once per fit, for predictions of ``output_shape``.
+
+        Raises the same ``ValueError`` as the public calls; returns ``t`` for the kernels.
+        """
+        dummy = np.broadcast_to(np.zeros((), dtype=dtype), output_shape)
+        return self._validate(y_true, dummy, **self._kernel_params(self.params))[0]
+
     def per_sample_unchecked(self, t, p):
         """Per-sample loss of already validated arrays (the training loop's path)."""
         return self._per_sample(t, p, **self._kernel_params(self.params))
