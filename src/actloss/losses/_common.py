@@ -12,14 +12,14 @@ import numpy as np
 
 
 # ---------------------------------------------------------------- numerics
-def tiny(dtype) -> float:
+def tiny(dtype):
     """Smallest positive *normal* number of ``dtype``: the floor of every clamped probability.
 
     ``-log(tiny)`` is 708.4 (float64) / 87.3 (float32) and ``1/tiny`` is finite, so a
     probability of exactly 0 against its label costs a large finite loss with a finite gradient,
     and the loss stays monotone in p (flat only on [0, tiny]).
     """
-    return float(np.finfo(dtype).tiny)
+    return np.finfo(dtype).tiny
 
 
 def two_diff(a, b):
