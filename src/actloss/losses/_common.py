@@ -64,9 +64,15 @@ def mean_last(x):
 # ---------------------------------------------------------------- validation
 def as_targets(y_true, dtype, name="y_true"):
     try:
-        t = np.asarray(y_true, dtype=dtype)
+        raw = np.asarray(y_true)
+        with np.errstate(over="ignore"):
+            t = raw.astype(dtype)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numeric; could not convert it ({exc})") from None
+    if raw.dtype.kind == "f" and not np.all(np.isfinite(t) == np.isfinite(raw)):
+        big = raw.reshape(-1)[np.argmax(~np.isfinite(t.reshape(-1)) & np.isfinite(raw.reshape(-1)))]
+        raise ValueError(f"{name} holds {float(big)!r}, beyond the range of {np.dtype(dtype).name} "
+                         f"(the dtype of y_pred); rescale the targets or use float64 predictions")
     if t.ndim == 0:
         raise ValueError(f"{name} must be an array with one entry per sample; received a scalar")
     if t.size == 0:

@@ -267,13 +267,12 @@ def _validate_sparse(y_true, p, from_logits=False, ignore_index=None):
                          f"received shape {t.shape} for y_pred of shape {p.shape}")
     t = t.reshape(n)
     if not np.all(t == np.round(t)):
-        bad = t[t != np.round(t)][0]
+        bad = float(t[t != np.round(t)][0])
         raise ValueError(f"{name}: y_true must be integer class labels; found {bad!r}")
-    t = t.astype(np.int64)
     kept = t if ignore_index is None else t[t != ignore_index]
     check_range(name, "y_true", kept, 0, classes - 1, f" (class labels for {classes} classes)")
     probabilities(name, p, from_logits)
-    return t, p
+    return t.astype(np.int64), p
 
 
 def _count_kept(t, from_logits=False, ignore_index=None):
