@@ -269,7 +269,7 @@ def cases(name, dt, rng, n=24):
     before use, as in Keras, so p - y' near 0 carries that rounding)."""
     small, big = _extremes(dt)
     one = _near_one(dt)
-    a = lambda x: np.asarray(x, dtype=dt)  # noqa: E731
+    a = lambda x: np.asarray(x, dtype=dt)
     spread = 10.0 ** rng.uniform(-4, 3, (n, 3))
     out = []
     if name in ("mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
@@ -336,7 +336,7 @@ def cases(name, dt, rng, n=24):
         px = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [small, one, 0, 0], [0.5, 0.5, 0, 0]])
         lpx = np.array([0, 0, 0, 1])
         sparse = name.startswith("sparse")
-        lab = (lambda x: x) if sparse else (lambda x: _onehot(x, 4, dt))  # noqa: E731
+        lab = (lambda x: x) if sparse else (lambda x: _onehot(x, 4, dt))
         out += [("random logits", lab(labels), a(z), {"from_logits": True}, True),
                 ("extreme logits", lab(lx), a(zx), {"from_logits": True}, True),
                 ("random probabilities", lab(labels), a(pm), {}, True),

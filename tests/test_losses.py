@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference_losses import BY_LOSS, cases, measure
 
 from actloss import losses as L
 from actloss.cli import main as cli_main
-from reference_losses import BY_LOSS, cases, measure
 
 NAMES = sorted(name for name, _ in L.REGISTRY.items())
 DTYPES = [np.float32, np.float64]

@@ -105,4 +105,8 @@ def __getattr__(name):
 
 
 __all__ = ["Loss", "REDUCTIONS", "REGISTRY", "get", "names", "register", "reduce_values",
-           "reduce_grad", *(_obj.name for _obj in CATALOG)]
+           "reduce_grad", "mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
+           "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+           "log_loss", "huber", "smooth_l1", "smooth_l2", "log_cosh", "hinge", "squared_hinge",
+           "categorical_hinge", "kl_divergence", "poisson", "mean_absolute_percentage_error",
+           "mean_squared_logarithmic_error", "cosine_similarity", "binary_focal_crossentropy"]

@@ -54,7 +54,7 @@ class Loss:
         self.__doc__ = doc or per_sample.__doc__
 
     # ------------------------------------------------------------------ configuration
-    def with_params(self, **params) -> "Loss":
+    def with_params(self, **params) -> Loss:
         """A copy with some parameters changed (``L.huber.with_params(delta=2.0)``)."""
         merged = check_params(self.name, params, self.params, self._param_aliases)
         check_choice("reduction", merged["reduction"], REDUCTIONS)
@@ -73,7 +73,7 @@ class Loss:
     def _kernel_params(params: dict) -> dict:
         return {k: v for k, v in params.items() if k != "reduction"}
 
-    def _configured(self, params: dict) -> "Loss":
+    def _configured(self, params: dict) -> Loss:
         return self.with_params(**params) if params else self
 
     # ------------------------------------------------------------------ public API
@@ -82,7 +82,7 @@ class Loss:
         return self._configured({**params, "reduction": "none"})(y_true, y_pred)
 
     def __call__(self, y_true, y_pred, sample_weight=None, **params):
-        """The reduced loss: a scalar of ``y_pred``'s float dtype (``'none'``: an array ``(n,)``)."""
+        """The reduced loss: a scalar of ``y_pred``'s float dtype ('none': an array (n,))."""
         loss = self._configured(params)
         t, p, dtype = loss.validate(y_true, y_pred)
         w = _check_weights(sample_weight, p.shape[0])
@@ -123,7 +123,9 @@ class Loss:
 
     def _denominator(self, t, p) -> int:
         """n for the 'mean' reduction (the number of non-ignored samples where a loss says so)."""
-        return p.shape[0] if self._count is None else self._count(t, **self._kernel_params(self.params))
+        if self._count is None:
+            return p.shape[0]
+        return self._count(t, **self._kernel_params(self.params))
 
     # ------------------------------------------------------------------ training fast path
     def prepare_targets(self, y_true, output_shape, dtype):

@@ -60,6 +60,15 @@ def in_wider(kernel=None, *, pass_dtype=False):
     return wrapped
 
 
+REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
+
+
+def per_output(g):
+    """A gradient of the per-output terms divided by d, the mean's derivative."""
+    d = g.shape[-1]
+    return g if d == 1 else g / d
+
+
 def mean_last(x):
     """Mean over the last axis (the outputs of one sample), shape (n,)."""
     d = x.shape[-1]
@@ -91,6 +100,13 @@ def as_targets(y_true, dtype, name="y_true"):
 
 def _is_column(shape, n):
     return shape == (n,) or shape == (n, 1)
+
+
+def validator(check, name):
+    """``validate(y_true, p, **params)`` running ``check(name, y_true, p)``."""
+    def validate(y_true, p, **_):
+        return check(name, y_true, p)
+    return validate
 
 
 def same_shape(name, y_true, p):

@@ -7,10 +7,8 @@ the mean over the d outputs; the gradient at the kink (margin exactly 1) is take
 import numpy as np
 
 from ._base import Loss
-from ._common import as_targets, categorical, in_wider, mean_last, quiet_overflow, same_shape
-from ._common import looks_like_int_labels, two_diff
-
-_REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
+from ._common import (REDUCED, as_targets, categorical, in_wider, looks_like_int_labels, mean_last,
+                      quiet_overflow, same_shape, two_diff)
 
 
 def _signed_labels(name):
@@ -49,7 +47,7 @@ def _hinge_grad(t, p):
 
 hinge = Loss(
     "hinge", _hinge, _hinge_grad, validate=_signed_labels("hinge"), task="binary",
-    formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)" + _REDUCED,
+    formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = -\frac{y_k}{d}[y_k\hat y_k < 1]",
     pros=("Margin-based (SVM): correct predictions beyond the margin cost nothing.",),
     cons=("Not differentiable at the margin; no probabilities.",),
@@ -84,7 +82,7 @@ def _squared_hinge_grad(t, p):
 squared_hinge = Loss(
     "squared_hinge", _squared_hinge, _squared_hinge_grad,
     validate=_signed_labels("squared_hinge"), task="binary",
-    formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)^2" + _REDUCED,
+    formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = -\frac{2y_k}{d}"
                        r"\max(0, 1 - y_k\hat y_k)",
     pros=("Differentiable hinge.",),
@@ -141,7 +139,7 @@ categorical_hinge = Loss(
     "categorical_hinge", _categorical_hinge, _categorical_hinge_grad,
     validate=_validate_categorical_hinge, task="multiclass",
     formula=r"\ell(y, \hat y) = \max(0, 1 + \max_k (1 - y_k)\hat y_k - \sum_k y_k\hat y_k)"
-            + _REDUCED,
+            + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y} = [\ell > 0]\,"
                        r"\bigl((1 - y_j) e_j - y\bigr),\ j = \arg\max_k (1 - y_k)\hat y_k",
     pros=("Multiclass margin loss on raw scores.",),

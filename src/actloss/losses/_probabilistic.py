@@ -15,10 +15,8 @@ import numpy as np
 
 from .._validation import check_number
 from ._base import Loss
-from ._common import (as_targets, binary_labels, categorical, check_range, mean_last,
-                      probabilities, tiny, two_diff)
-
-_REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
+from ._common import (REDUCED, as_targets, binary_labels, categorical, check_range, mean_last,
+                      per_output, probabilities, tiny, two_diff)
 
 
 def _check_smoothing(**params):
@@ -119,7 +117,7 @@ def _bce(t, p, from_logits=False, label_smoothing=0.0):
 
 def _bce_grad(t, p, from_logits=False, label_smoothing=0.0):
     g = bce_grad_terms(t, p, from_logits)
-    return g if p.shape[-1] == 1 else g / p.shape[-1]
+    return per_output(g)
 
 
 def smooth_binary(t, label_smoothing):
@@ -135,7 +133,7 @@ def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, **_):
 binary_crossentropy = Loss(
     "binary_crossentropy", _bce, _bce_grad, validate=_validate_bce,
     params={"from_logits": False, "label_smoothing": 0.0}, check=_check_smoothing, task="binary",
-    formula=r"\ell(y, p) = -\frac1d\sum_k [y_k \log p_k + (1 - y_k)\log(1 - p_k)]" + _REDUCED,
+    formula=r"\ell(y, p) = -\frac1d\sum_k [y_k \log p_k + (1 - y_k)\log(1 - p_k)]" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = \frac{p_k - y_k}{d\,p_k(1 - p_k)},"
                        r"\quad \frac{\partial \ell}{\partial z_k} = \frac{\sigma(z_k) - y_k}{d}",
     pros=("The maximum-likelihood loss of a Bernoulli output; with a sigmoid its gradient is "
@@ -199,7 +197,7 @@ categorical_crossentropy = Loss(
     "categorical_crossentropy", _cce, _cce_grad, validate=_validate_cce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1},
     check=_check_smoothing, task="multiclass",
-    formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + _REDUCED,
+    formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
                        r"\operatorname{softmax}(z)_k \textstyle\sum_j y_j - y_k",
@@ -301,9 +299,10 @@ sparse_categorical_crossentropy = Loss(
     "sparse_categorical_crossentropy", _sparse, _sparse_grad, validate=_validate_sparse,
     params={"from_logits": False, "ignore_index": None}, check=_check_ignore, count=_count_kept,
     task="multiclass",
-    formula=r"\ell(y, p) = -\log p_y" + _REDUCED.replace("{n}", "{n'}"),
+    formula=r"\ell(y, p) = -\log p_y" + REDUCED.replace("{n}", "{n'}"),
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[k = y]}{p_y}, \quad "
-                       r"\frac{\partial \ell}{\partial z_k} = \operatorname{softmax}(z)_k - [k = y]",
+                       r"\frac{\partial \ell}{\partial z_k} = "
+                       r"\operatorname{softmax}(z)_k - [k = y]",
     pros=("Integer labels: no one-hot matrix in memory.",),
     cons=("Hard labels only (no label smoothing); use categorical_crossentropy for soft ones.",),
     reference="Keras losses.sparse_categorical_crossentropy; torch.nn.CrossEntropyLoss",
@@ -357,7 +356,7 @@ def _validate_log_loss(y_true, p):
 
 log_loss = Loss(
     "log_loss", _log_loss, _log_loss_grad, validate=_validate_log_loss, task="classification",
-    formula=r"\ell(y, p) = -\sum_k [y = k] \log p_k" + _REDUCED,
+    formula=r"\ell(y, p) = -\sum_k [y = k] \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[y = k]}{p_k}\ "
                        r"(\text{binary: } \frac{p - y}{p(1-p)})",
     pros=("Accepts labels and probabilities exactly as scikit-learn's log_loss does.",),

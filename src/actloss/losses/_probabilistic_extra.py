@@ -8,11 +8,9 @@ import numpy as np
 
 from .._validation import check_number
 from ._base import Loss
-from ._common import (binary_labels, check_range, in_wider, mean_last, nonnegative_targets,
-                      probabilities, same_shape, tiny)
+from ._common import (REDUCED, binary_labels, check_range, in_wider, mean_last,
+                      nonnegative_targets, probabilities, same_shape, tiny)
 from ._probabilistic import _check_smoothing, bce_terms, log_probs, sigmoid_pair, smooth_binary
-
-_REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
 
 
 # ---------------------------------------------------------------- binary focal cross-entropy
@@ -90,9 +88,10 @@ binary_focal_crossentropy = Loss(
     params={"gamma": 2.0, "alpha": None, "from_logits": False, "label_smoothing": 0.0},
     check=_check_focal, task="binary",
     formula=r"\ell = \frac1d\sum_k \alpha_k (1 - p_{t,k})^\gamma\,\mathrm{bce}(y_k, p_k)"
-            + _REDUCED,
+            + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p} = \alpha_t\left[\gamma(1-p_t)^"
-                       r"{\gamma-1}(1-2y)\,\mathrm{bce} + (1-p_t)^\gamma\frac{p-y}{p(1-p)}\right]/d",
+                       r"{\gamma-1}(1-2y)\,\mathrm{bce} + (1-p_t)^\gamma"
+                       r"\frac{p-y}{p(1-p)}\right]/d",
     pros=("Focuses training on hard, misclassified examples (class imbalance, detection).",),
     cons=("Two extra hyper-parameters; gamma > 0 makes confident correct predictions nearly "
           "free, so calibration suffers.",),
@@ -146,7 +145,7 @@ def _validate_kld(y_true, p):
 
 kl_divergence = Loss(
     "kl_divergence", _kld, _kld_grad, validate=_validate_kld, task="distribution",
-    formula=r"\ell(y, p) = \sum_k y_k \log\frac{y_k}{p_k}" + _REDUCED,
+    formula=r"\ell(y, p) = \sum_k y_k \log\frac{y_k}{p_k}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}",
     pros=("Zero exactly when the distributions agree; cross-entropy minus the target's entropy.",),
     cons=("Asymmetric; infinite (here: large) where p = 0 but y > 0.",),
@@ -192,7 +191,7 @@ def _validate_poisson(y_true, p):
 poisson = Loss(
     "poisson", _poisson, _poisson_grad, validate=_validate_poisson, output_range="(-inf, inf)",
     task="count",
-    formula=r"\ell(y, \hat y) = \frac1d\sum_k (\hat y_k - y_k \log \hat y_k)" + _REDUCED,
+    formula=r"\ell(y, \hat y) = \frac1d\sum_k (\hat y_k - y_k \log \hat y_k)" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac1d\left(1 - "
                        r"\frac{y_k}{\hat y_k}\right)",
     pros=("The maximum-likelihood loss for count data.",),

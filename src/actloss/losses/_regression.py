@@ -10,15 +10,7 @@ import numpy as np
 
 from .._validation import check_number
 from ._base import Loss
-from ._common import in_wider, mean_last, quiet_overflow, same_shape
-
-_REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
-
-
-def _regression(name):
-    def validate(y_true, p):
-        return same_shape(name, y_true, p)
-    return validate
+from ._common import REDUCED, in_wider, mean_last, per_output, quiet_overflow, same_shape, validator
 
 
 # ---------------------------------------------------------------- mean squared error
@@ -47,8 +39,8 @@ def _mse_grad(t, p):
 
 
 mean_squared_error = Loss(
-    "mean_squared_error", _mse, _mse_grad, validate=_regression("mean_squared_error"),
-    formula=r"\ell(y, \hat y) = \frac{1}{d}\sum_{k=1}^{d} (\hat y_k - y_k)^2" + _REDUCED,
+    "mean_squared_error", _mse, _mse_grad, validate=validator(same_shape, "mean_squared_error"),
+    formula=r"\ell(y, \hat y) = \frac{1}{d}\sum_{k=1}^{d} (\hat y_k - y_k)^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{2}{d}(\hat y_k - y_k)",
     pros=("Smooth; the maximum-likelihood loss under Gaussian noise.",),
     cons=("Sensitive to outliers: an error of 10 costs 100.",),
@@ -104,8 +96,9 @@ def _rmse_grad(t, p):
 
 
 root_mean_squared_error = Loss(
-    "root_mean_squared_error", _rmse, _rmse_grad, validate=_regression("root_mean_squared_error"),
-    formula=r"\ell(y, \hat y) = \sqrt{\frac{1}{d}\sum_{k} (\hat y_k - y_k)^2}" + _REDUCED,
+    "root_mean_squared_error", _rmse, _rmse_grad,
+    validate=validator(same_shape, "root_mean_squared_error"),
+    formula=r"\ell(y, \hat y) = \sqrt{\frac{1}{d}\sum_{k} (\hat y_k - y_k)^2}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{\hat y_k - y_k}{d\,\ell}"
                        r"\ (0 \text{ where } \ell = 0)",
     pros=("In the units of the target.",),
@@ -135,12 +128,12 @@ def _mae(t, p):
 
 def _mae_grad(t, p):
     g = np.sign(p - t)
-    return g if p.shape[-1] == 1 else g / p.shape[-1]
+    return per_output(g)
 
 
 mean_absolute_error = Loss(
-    "mean_absolute_error", _mae, _mae_grad, validate=_regression("mean_absolute_error"),
-    formula=r"\ell(y, \hat y) = \frac{1}{d}\sum_{k} |\hat y_k - y_k|" + _REDUCED,
+    "mean_absolute_error", _mae, _mae_grad, validate=validator(same_shape, "mean_absolute_error"),
+    formula=r"\ell(y, \hat y) = \frac{1}{d}\sum_{k} |\hat y_k - y_k|" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = "
                        r"\frac{1}{d}\operatorname{sign}(\hat y_k - y_k)",
     pros=("Robust to outliers; the median is its minimiser.",),
@@ -171,12 +164,12 @@ def _smooth_l2(t, p):
 
 def _smooth_l2_grad(t, p):
     e = p - t
-    return e if p.shape[-1] == 1 else e / p.shape[-1]
+    return per_output(e)
 
 
 smooth_l2 = Loss(
-    "smooth_l2", _smooth_l2, _smooth_l2_grad, validate=_regression("smooth_l2"),
-    formula=r"\ell(y, \hat y) = \frac{1}{2d}\sum_{k} (\hat y_k - y_k)^2" + _REDUCED,
+    "smooth_l2", _smooth_l2, _smooth_l2_grad, validate=validator(same_shape, "smooth_l2"),
+    formula=r"\ell(y, \hat y) = \frac{1}{2d}\sum_{k} (\hat y_k - y_k)^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{1}{d}(\hat y_k - y_k)",
     pros=("The gradient is the error itself.",),
     cons=("Outlier-sensitive, like MSE.",),
@@ -215,14 +208,14 @@ def _huber(t, p, delta=1.0):
 
 def _huber_grad(t, p, delta=1.0):
     g = np.clip(p - t, -delta, delta)
-    return g if p.shape[-1] == 1 else g / p.shape[-1]
+    return per_output(g)
 
 
 huber = Loss(
-    "huber", _huber, _huber_grad, validate=lambda y, p, delta: same_shape("huber", y, p),
+    "huber", _huber, _huber_grad, validate=validator(same_shape, "huber"),
     params={"delta": 1.0}, check=_check_positive("delta"),
     formula=r"\ell = \frac1d\sum_k \tfrac12 e_k^2 \ (|e_k|\le\delta),\ "
-            r"\delta(|e_k| - \tfrac12\delta)\ (|e_k|>\delta)" + _REDUCED,
+            r"\delta(|e_k| - \tfrac12\delta)\ (|e_k|>\delta)" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = "
                        r"\frac{1}{d}\operatorname{clip}(e_k, -\delta, \delta)",
     pros=("Quadratic near 0, linear for outliers: robust and smooth.",
@@ -261,15 +254,15 @@ def _smooth_l1(t, p, beta=1.0):
 def _smooth_l1_grad(t, p, beta=1.0):
     e = p - t
     g = np.sign(e) if beta == 0 else np.clip(e, -beta, beta) / beta
-    return g if p.shape[-1] == 1 else g / p.shape[-1]
+    return per_output(g)
 
 
 smooth_l1 = Loss(
     "smooth_l1", _smooth_l1, _smooth_l1_grad,
-    validate=lambda y, p, beta: same_shape("smooth_l1", y, p),
+    validate=validator(same_shape, "smooth_l1"),
     params={"beta": 1.0}, check=_check_positive("beta"),
     formula=r"\ell = \frac1d\sum_k \frac{e_k^2}{2\beta}\ (|e_k|<\beta),\ "
-            r"|e_k| - \tfrac12\beta\ (|e_k|\ge\beta);\ = \mathrm{huber}_\beta / \beta" + _REDUCED,
+            r"|e_k| - \tfrac12\beta\ (|e_k|\ge\beta);\ = \mathrm{huber}_\beta / \beta" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = "
                        r"\frac{1}{d}\operatorname{clip}(e_k/\beta, -1, 1)",
     pros=("Slope 1 for large errors whatever beta (unlike Huber, whose slope is delta).",

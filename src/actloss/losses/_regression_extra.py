@@ -9,11 +9,10 @@ double where available) and round once.
 import numpy as np
 
 from ._base import Loss
-from ._common import in_wider, mean_last, nonnegative_targets, same_shape
+from ._common import REDUCED, in_wider, mean_last, nonnegative_targets, same_shape, validator
 
 _LN2 = np.log(np.longdouble(2))
 _SWITCH = 4.0  # log_cosh: log1p(2 sinh(a/2)^2) below, a - log 2 + log1p(exp(-2a)) above
-_REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
 
 
 # ---------------------------------------------------------------- log-cosh
@@ -46,8 +45,8 @@ def _log_cosh_grad(t, p):
 
 log_cosh = Loss(
     "log_cosh", _log_cosh, _log_cosh_grad,
-    validate=lambda y, p: same_shape("log_cosh", y, p),
-    formula=r"\ell(y, \hat y) = \frac1d\sum_k \log\cosh(\hat y_k - y_k)" + _REDUCED,
+    validate=validator(same_shape, "log_cosh"),
+    formula=r"\ell(y, \hat y) = \frac1d\sum_k \log\cosh(\hat y_k - y_k)" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac1d\tanh(\hat y_k - y_k)",
     pros=("About e^2/2 for small errors and |e| - log 2 for large ones: a smooth Huber.",),
     cons=("No parameter to set where the quadratic regime ends (it is near |e| = 1).",),
@@ -86,8 +85,8 @@ def _mape_grad(t, p):
 
 mean_absolute_percentage_error = Loss(
     "mean_absolute_percentage_error", _mape, _mape_grad,
-    validate=lambda y, p: same_shape("mean_absolute_percentage_error", y, p),
-    formula=r"\ell = \frac{100}{d}\sum_k \frac{|\hat y_k - y_k|}{\max(|y_k|, 10^{-7})}" + _REDUCED,
+    validate=validator(same_shape, "mean_absolute_percentage_error"),
+    formula=r"\ell = \frac{100}{d}\sum_k \frac{|\hat y_k - y_k|}{\max(|y_k|, 10^{-7})}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{100}{d}\,"
                        r"\frac{\operatorname{sign}(\hat y_k - y_k)}{\max(|y_k|, 10^{-7})}",
     pros=("Scale-free: errors relative to the target, in percent.",),
@@ -137,8 +136,8 @@ def _msle_grad(t, p):
 
 mean_squared_logarithmic_error = Loss(
     "mean_squared_logarithmic_error", _msle, _msle_grad,
-    validate=lambda y, p: nonnegative_targets("mean_squared_logarithmic_error", y, p),
-    formula=r"\ell = \frac1d\sum_k (\log(1 + \max(\hat y_k, 0)) - \log(1 + y_k))^2" + _REDUCED,
+    validate=validator(nonnegative_targets, "mean_squared_logarithmic_error"),
+    formula=r"\ell = \frac1d\sum_k (\log(1 + \max(\hat y_k, 0)) - \log(1 + y_k))^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{2}{d}\,"
                        r"\frac{\log(1+\hat y_k) - \log(1+y_k)}{1 + \hat y_k}\ (0 \text{ if } "
                        r"\hat y_k < 0)",
@@ -191,8 +190,8 @@ def _cosine_grad(t, p):
 
 cosine_similarity = Loss(
     "cosine_similarity", _cosine, _cosine_grad,
-    validate=lambda y, p: same_shape("cosine_similarity", y, p), output_range="[-1, 1]",
-    formula=r"\ell(y, \hat y) = -\frac{y\cdot\hat y}{\lVert y\rVert\lVert\hat y\rVert}" + _REDUCED,
+    validate=validator(same_shape, "cosine_similarity"), output_range="[-1, 1]",
+    formula=r"\ell(y, \hat y) = -\frac{y\cdot\hat y}{\lVert y\rVert\lVert\hat y\rVert}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y} = -\frac{1}{\lVert\hat y\rVert}"
                        r"\left(\frac{y}{\lVert y\rVert} - \cos\theta\,\frac{\hat y}"
                        r"{\lVert\hat y\rVert}\right)",
