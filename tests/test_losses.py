@@ -240,6 +240,8 @@ def test_integer_labels_and_one_hot_are_redirected():
     assert L.cce([[0, 1], [1, 0]], probs) == L.sparse_categorical_crossentropy([1, 0], probs)
     assert L.sparse_categorical_crossentropy([[1.0], [0.0]], probs) == L.cce([[0, 1], [1, 0]], probs)
     assert L.cce([[0, 1], [1, 0]], np.transpose(probs), axis=0) == L.cce([[0, 1], [1, 0]], probs)
+    np.testing.assert_array_equal(L.cce.grad([[0, 1], [1, 0]], np.transpose(probs), axis=0),
+                                  np.transpose(L.cce.grad([[0, 1], [1, 0]], probs)))
 
 
 def test_sparse_ignore_index_averages_over_kept_samples_as_pytorch():
@@ -306,7 +308,16 @@ def test_unknown_loss_name_suggests_close_matches():
         L.get(lambda y, p: 0)
 
 
-def test_register_checks_the_gradient_by_finite_differences():
+@pytest.fixture
+def scratch_registry():
+    """Names registered by a test are removed afterwards (the registry is process-wide)."""
+    before = set(L.REGISTRY._objects)
+    yield
+    for name in set(L.REGISTRY._objects) - before:
+        del L.REGISTRY._objects[name]
+
+
+def test_register_checks_the_gradient_by_finite_differences(scratch_registry):
     cube = L.register("cube_test_loss", lambda t, p: np.mean((p - t) ** 3, axis=-1),
                       lambda t, p: 3 * (p - t) ** 2 / p.shape[-1], formula="mean e^3")
     assert L.get("cube_test_loss") is cube and cube([0.0], [2.0]) == 8.0

@@ -40,8 +40,9 @@ def log_probs(t, p):
 def bce_terms(t, p, from_logits):
     """Elementwise binary cross-entropy: -[t log p + (1 - t) log(1 - p)]."""
     if from_logits:
-        # -t log s(z) - (1-t) log s(-z) = log1p(e^-|z|) + max(z, 0) - t z; exact for 0/1 labels
-        return np.log1p(np.exp(-np.abs(p))) + (np.maximum(p, 0) - t * p)
+        # -t log s(z) - (1-t) log s(-z) = log1p(e^-|z|) + (1-t) max(z, 0) - t min(z, 0): three
+        # non-negative terms (max(z, 0) - t z would cancel for soft labels near 1)
+        return np.log1p(np.exp(-np.abs(p))) + ((1 - t) * np.maximum(p, 0) - t * np.minimum(p, 0))
     lp, lq = log_probs(t, p)
     return -(t * lp + (1 - t) * lq)
 
@@ -262,8 +263,8 @@ def _sparse_grad(t, p, from_logits=False, ignore_index=None):
     return g if keep is None else g * keep[:, None]
 
 
-def _validate_sparse(y_true, p, from_logits=False, ignore_index=None):
-    name = "sparse_categorical_crossentropy"
+def _validate_sparse(y_true, p, from_logits=False, ignore_index=None,
+                     name="sparse_categorical_crossentropy"):
     if p.ndim != 2:
         raise ValueError(f"{name}: y_pred must have shape (n, classes); received shape {p.shape}")
     n, classes = p.shape
@@ -342,7 +343,7 @@ def _validate_log_loss(y_true, p):
     if p.ndim == 2 and p.shape[1] > 1:
         t = as_targets(y_true, p.dtype)
         if t.shape != p.shape:
-            t, _ = _validate_sparse(y_true, p)
+            t, _ = _validate_sparse(y_true, p, name="log_loss")
             t = (t[:, None] == np.arange(p.shape[1])).astype(p.dtype)
         t, p = categorical("log_loss", t, p)
     else:
