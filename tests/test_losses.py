@@ -420,22 +420,24 @@ def _loss_inputs(draw):
         yshape = draw(st.sampled_from([shape, shape, (n,), (n, 1)]))
         y = draw(hnp.arrays(np.float64, yshape, elements=st.one_of(_SPECIAL, _F64 if dt == np.float64
                                                                   else _F32)))
-    params = {}
+    params = {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
     if "from_logits" in L.get(name).params and draw(st.booleans()):
         params["from_logits"] = True
-    return name, y, p, params
+    weights = draw(st.one_of(st.none(), hnp.arrays(np.float64, st.sampled_from([(n,), (n + 1,)]),
+                                                   elements=st.floats(-0.5, 1.0))))
+    return name, y, p, params, weights
 
 
 @given(_loss_inputs())
 def test_any_input_gives_a_finite_value_or_a_documented_value_error(case):
-    name, y, p, params = case
+    name, y, p, params, w = case
     loss = L.get(name, **params)
     try:
-        value, g = loss(y, p), loss.grad(y, p)
+        value, g = loss(y, p, sample_weight=w), loss.grad(y, p, sample_weight=w)
     except ValueError as exc:
-        assert any(word in str(exc) for word in ("y_true", "y_pred")), exc
+        assert any(word in str(exc) for word in ("y_true", "y_pred", "sample_weight")), exc
         return
-    assert np.isfinite(value), (value, y, p)
+    assert np.all(np.isfinite(value)) and value.dtype == p.dtype, (value, y, p)
     assert np.all(np.isfinite(g)) and g.shape == p.shape and g.dtype == p.dtype
 
 
