@@ -121,14 +121,18 @@ def _bce_grad(t, p, from_logits=False, label_smoothing=0.0):
     return per_output(g)
 
 
-def smooth_binary(t, label_smoothing):
-    return t if not label_smoothing else t * (1 - label_smoothing) + 0.5 * label_smoothing
+def smooth_labels(t, label_smoothing, classes):
+    """Keras label smoothing t (1 - s) + s / classes, rounded once to t's dtype."""
+    if not label_smoothing:
+        return t
+    s = np.longdouble(label_smoothing)
+    return (t * (1 - s) + s / classes).astype(t.dtype)
 
 
 def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, **_):
     t, p = binary_labels("binary_crossentropy", y_true, p)
     probabilities("binary_crossentropy", p, from_logits)
-    return smooth_binary(t, label_smoothing), p
+    return smooth_labels(t, label_smoothing, 2), p
 
 
 binary_crossentropy = Loss(
@@ -189,9 +193,7 @@ def _cce_grad(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
 def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
     t, p = categorical("categorical_crossentropy", y_true, p, axis)
     probabilities("categorical_crossentropy", p, from_logits)
-    if label_smoothing:
-        t = t * (1 - label_smoothing) + label_smoothing / p.shape[-1]
-    return t, p
+    return smooth_labels(t, label_smoothing, p.shape[-1]), p
 
 
 categorical_crossentropy = Loss(
