@@ -13,13 +13,14 @@ These are the training hot path: pure NumPy, a few passes each, no validation in
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_choice, check_number
 from ._base import Loss
 from ._common import (REDUCED, as_targets, binary_labels, categorical, check_range, mean_last,
                       per_output, probabilities, tiny, two_diff)
 
 
 def _check_smoothing(**params):
+    check_choice("from_logits", params["from_logits"], (False, True))
     check_number("label_smoothing", params["label_smoothing"], low=0, high=1)
 
 
@@ -294,6 +295,7 @@ def _count_kept(t, from_logits=False, ignore_index=None):
 
 
 def _check_ignore(**params):
+    check_choice("from_logits", params["from_logits"], (False, True))
     if params["ignore_index"] is not None:
         check_number("ignore_index", params["ignore_index"], integer=True)
 
