@@ -334,13 +334,20 @@ def test_explain_huber_from_the_command_line(capsys):
 
 
 # ---------------------------------------------------------------- training hot path
+@pytest.mark.parametrize("dt", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
-def test_hot_path_matches_the_public_calls(name, rng):
+def test_hot_path_matches_the_public_calls(name, dt, rng):
     y, p, params = _fd_inputs(name, rng)
+    p = p.astype(dt)
     loss = L.get(name, **params)
     t = loss.prepare_targets(y, p.shape, p.dtype)
-    np.testing.assert_array_equal(loss.per_sample_unchecked(t, p), loss.per_sample(y, p))
-    np.testing.assert_array_equal(loss.grad_unchecked(t, p), loss.grad(y, p, reduction="none"))
+    t_before, p_before = t.copy(), p.copy()
+    values, g = loss.per_sample_unchecked(t, p), loss.grad_unchecked(t, p)
+    assert values.dtype == dt and g.dtype == dt and values.shape == (p.shape[0],)
+    np.testing.assert_array_equal(values, loss.per_sample(y, p))
+    np.testing.assert_array_equal(g, loss.grad(y, p, reduction="none"))
+    np.testing.assert_array_equal(t, t_before)  # the kernels never write to their inputs
+    np.testing.assert_array_equal(p, p_before)
     assert loss.task in ("regression", "binary", "multiclass", "classification", "distribution",
                          "count")
 

@@ -142,7 +142,9 @@ class Loss:
         return self._validate(y_true, dummy, **self._kernel_params(self.params))[0]
 
     def per_sample_unchecked(self, t, p):
-        """Per-sample loss of already validated arrays (the training loop's path)."""
+        """Per-sample loss of already validated arrays (the training loop's path): ``p`` 2-D
+        (n, d) as layers produce it, ``t`` rows of :meth:`prepare_targets` (sliceable by sample).
+        Kernels never write to ``t`` or ``p``."""
         return self._per_sample(t, p, **self._kernel_params(self.params))
 
     def grad_unchecked(self, t, p):
