@@ -47,6 +47,42 @@ def test_docstring_has_formula_reductions_shape_peers_and_example(name):
     assert loss.formula and loss.derivative_formula and loss.summary and loss.pros
 
 
+# ---------------------------------------------------------------- documented numbers
+# The numbers printed in the Keras documentation examples, for the same inputs (their conventions
+# are ours for these losses), and scikit-learn's for log_loss.
+Y01, P01 = [[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]]
+Y4, Z4 = [0, 1, 0, 0], [-18.6, 0.51, 2.94, -12.8]
+DOC_NUMBERS = [
+    ("mean_squared_error", Y01, [[1.0, 1.0], [1.0, 0.0]], {}, 0.5),
+    ("mean_absolute_error", Y01, [[1.0, 1.0], [1.0, 0.0]], {}, 0.5),
+    ("mean_absolute_percentage_error", [[2.0, 1.0], [2.0, 3.0]], [[1.0, 1.0], [1.0, 0.0]], {}, 50.0),
+    ("mean_squared_logarithmic_error", Y01, [[1.0, 1.0], [1.0, 0.0]], {}, 0.240),
+    ("binary_crossentropy", Y01, P01, {}, 0.815),
+    ("binary_crossentropy", Y4, Z4, {"from_logits": True}, 0.865),
+    ("categorical_crossentropy", [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], {},
+     1.177),
+    ("sparse_categorical_crossentropy", [1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], {}, 1.177),
+    ("huber", Y01, P01, {}, 0.155),
+    ("log_cosh", Y01, [[1.0, 1.0], [0.0, 0.0]], {}, 0.108),
+    ("hinge", Y01, P01, {}, 1.3),
+    ("squared_hinge", Y01, P01, {}, 1.86),
+    ("categorical_hinge", Y01, P01, {}, 1.4),
+    ("kl_divergence", Y01, P01, {}, 0.458),
+    ("poisson", Y01, [[1.0, 1.0], [0.0, 0.0]], {}, 0.5),
+    ("cosine_similarity", [[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]], {}, -0.5),
+    ("binary_focal_crossentropy", Y01, P01, {"gamma": 2.0}, 0.268),
+    ("binary_focal_crossentropy", Y4, Z4, {"gamma": 2.0, "from_logits": True}, 0.691),
+    ("binary_focal_crossentropy", Y4, Z4, {"gamma": 2.0, "from_logits": True, "alpha": 0.25}, 0.51),
+    ("log_loss", [0, 1, 1], [0.1, 0.8, 0.6], {}, 0.2797765635793423),
+]
+
+
+@pytest.mark.parametrize("name, y, p, params, expected", DOC_NUMBERS,
+                         ids=[f"{s[0]}-{i}" for i, s in enumerate(DOC_NUMBERS)])
+def test_values_documented_by_keras_and_sklearn(name, y, p, params, expected):
+    assert float(L.get(name)(y, p, **params)) == pytest.approx(expected, abs=6e-4)
+
+
 # ---------------------------------------------------------------- accuracy
 @pytest.mark.parametrize("dt", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
