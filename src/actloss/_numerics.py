@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 
 FLOAT_TYPES = (np.float16, np.float32, np.float64)
-BLOCK = 8192
+BLOCK = 16384
 
 
 @cache
@@ -66,6 +66,26 @@ def blockwise(kernel, x: np.ndarray, out: np.ndarray | None = None, *, wide=np.f
     return out
 
 
+def fused(kernel, x: np.ndarray, out: np.ndarray | None = None, scratch: int = 1):
+    """Hot-path variant of :func:`blockwise`: ``kernel(xb, ob, *buffers)`` reads the block
+    ``xb`` of ``x`` and writes ``ob`` of ``out`` itself (casting on the last ufunc's output),
+    with ``scratch`` float64 buffers allocated once per call: no per-block allocation, every
+    pass in cache."""
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
+    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
+    n = flat_x.size
+    buffers = [np.empty(min(n, BLOCK), np.float64) for _ in range(scratch)]
+    with np.errstate(over="ignore", under="ignore"):
+        for start in range(0, n, BLOCK):
+            xb = flat_x[start:start + BLOCK]
+            kernel(xb, flat_out[start:start + BLOCK], *(b[:xb.size] for b in buffers))
+    if not out.flags.c_contiguous:
+        np.copyto(out, flat_out.reshape(out.shape))
+    return out
+
+
 def two_sum(a, b):
     """Error-free sum: ``s + t == a + b`` exactly (Knuth), elementwise."""
     s = a + b
@@ -87,18 +107,35 @@ def _sigmoid_kernel(x):
     return q
 
 
-def _sigmoid_fast(x):
+def _sigmoid_fused(xb, ob, s):
     """1 / (1 + e^{-x}) in float64 for float32 results: e^{-x} may overflow to inf (-> 0)."""
-    r = np.negative(x)
-    np.exp(r, out=r)
-    r += 1.0
-    return np.reciprocal(r, out=r)
+    np.negative(xb, out=s, dtype=np.float64)
+    np.exp(s, out=s)
+    s += 1.0
+    np.divide(1.0, s, out=ob)
 
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The logistic function 1 / (1 + exp(-x)), within 2 ULP for float32 and float64, no
     overflow, no warning. float32 is evaluated in float64 blocks and rounded once."""
-    return blockwise(_sigmoid_fast if x.dtype != np.float64 else _sigmoid_kernel, x, out)
+    if x.dtype == np.float64:
+        return blockwise(_sigmoid_kernel, x, out)
+    return fused(_sigmoid_fused, x, out)
+
+
+def _sigmoid_grad_fused(xb, ob, s):
+    """sigma'(x) = 1 / (2 + 2 cosh x) in float64 for float32 results (cosh -> inf gives 0)."""
+    np.cosh(xb, out=s, dtype=np.float64)
+    s += 1.0
+    np.divide(0.5, s, out=ob)
+
+
+def sigmoid_grad(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """sigma'(x) = sigma(x) sigma(-x) from x, within 2 ULP (not from sigma(x)(1 - sigma(x)),
+    which is 0 for x > 37 in float64)."""
+    if x.dtype == np.float64:
+        return blockwise(sigmoid_grad_kernel, x, out)
+    return fused(_sigmoid_grad_fused, x, out)
 
 
 def sigmoid_grad_kernel(x):
@@ -190,8 +227,35 @@ def _log_softmax_work(x, axis):
     return _infinite_rows(x, axis, r, bad, log=True) if bad.any() else r
 
 
+def _softmax_chunk32(xc, oc, s):
+    """softmax of float32 rows: x - m is exact in float64, exp and the sum in float64, one
+    rounding at the division into ``oc``."""
+    m = np.max(xc, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():  # +inf or NaN somewhere: the general kernel
+        return False
+    np.subtract(xc, m, out=s, dtype=np.float64)
+    np.exp(s, out=s)
+    np.divide(s, np.sum(s, axis=-1, keepdims=True), out=oc)
+    return True
+
+
+def _log_softmax_chunk32(xc, oc, s):
+    m = np.max(xc, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():
+        return False
+    np.subtract(xc, m, out=s, dtype=np.float64)
+    e = np.exp(s)
+    np.put_along_axis(e, np.argmax(xc, axis=-1)[:, None], 0.0, axis=-1)
+    np.subtract(s, np.log1p(np.sum(e, axis=-1, keepdims=True)), out=oc)
+    return True
+
+
+_CHUNK32 = {_softmax_work: _softmax_chunk32, _log_softmax_work: _log_softmax_chunk32}
+
+
 def _rowwise(fn, x, axis, out):
-    """``fn(rows, axis)`` in float64 over chunks of rows (float32 results are rounded once)."""
+    """``fn(rows, axis)`` over chunks of rows of about 4 BLOCK elements: float64 rows with the
+    exact float64 kernel, float32 rows with a fused float64 kernel (one rounding at the end)."""
     if out is None:
         out = np.empty(x.shape, x.dtype)
     axis = axis % x.ndim if x.ndim else 0
@@ -203,9 +267,13 @@ def _rowwise(fn, x, axis, out):
         k = x.shape[-1]
         rows, flat_out = x.reshape(-1, k), out.reshape(-1, k)
         step = max(1, 4 * BLOCK // max(k, 1))
+        fast = _CHUNK32[fn] if x.dtype != np.float64 else None
+        scratch = np.empty((min(step, rows.shape[0]), k)) if fast else None
         for start in range(0, rows.shape[0], step):
-            chunk = rows[start:start + step].astype(np.float64, copy=False)
-            np.copyto(flat_out[start:start + step], fn(chunk, -1), casting="unsafe")
+            chunk, target = rows[start:start + step], flat_out[start:start + step]
+            if fast is None or not fast(chunk, target, scratch[:chunk.shape[0]]):
+                np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1),
+                          casting="unsafe")
     return out
 
 

@@ -8,8 +8,8 @@ error-free correction (sigmoid, tanh', elu) or, for the rarer ones, in long doub
 
 import numpy as np
 
-from .._numerics import (blockwise, log_sigmoid as _log_sigmoid_f, sigmoid as _sigmoid_f,
-                         sigmoid_grad_kernel, softplus as _softplus_f)
+from .._numerics import (blockwise, fused, log_sigmoid as _log_sigmoid_f, sigmoid as _sigmoid_f,
+                         sigmoid_grad, sigmoid_grad_kernel, softplus as _softplus_f)
 from ._base import Activation, check_finite
 
 
@@ -32,10 +32,6 @@ def _sigmoid(x, out=None):
     return _sigmoid_f(x, out)
 
 
-def _sigmoid_grad(x):
-    return blockwise(sigmoid_grad_kernel, x)
-
-
 def _sigmoid_backward(x, y, g):
     g *= y
     t = np.subtract(1, y, dtype=y.dtype)
@@ -44,7 +40,7 @@ def _sigmoid_backward(x, y, g):
 
 
 sigmoid = Activation(
-    "sigmoid", _sigmoid, _sigmoid_grad, backward=_sigmoid_backward, backward_uses_input=False,
+    "sigmoid", _sigmoid, sigmoid_grad, backward=_sigmoid_backward, backward_uses_input=False,
     formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
     derivative_formula=r"\sigma'(x) = \sigma(x)\,\sigma(-x) = \sigma(x)(1 - \sigma(x))",
     output_range="(0, 1)",
@@ -58,8 +54,9 @@ sigmoid = Activation(
 
 
 # ---------------------------------------------------------------- tanh
-def _tanh_kernel(x):
-    return np.tanh(x)
+def _tanh_fused(xb, ob, s):
+    np.tanh(xb, out=s, dtype=np.float64)
+    np.copyto(ob, s, casting="same_kind")
 
 
 def _tanh(x, out=None):
@@ -78,7 +75,7 @@ def _tanh(x, out=None):
     """
     if x.dtype == np.float64:
         return np.tanh(x, out=out)
-    return blockwise(_tanh_kernel, x, out)
+    return fused(_tanh_fused, x, out)
 
 
 def _tanh_grad_kernel(x):
@@ -87,8 +84,18 @@ def _tanh_grad_kernel(x):
     return r
 
 
+def _tanh_grad_fused(xb, ob, s):
+    """sech^2(x) = 2 / (1 + cosh 2x) in float64 for float32 results (cosh -> inf gives 0)."""
+    np.multiply(xb, 2.0, out=s, dtype=np.float64)
+    np.cosh(s, out=s)
+    s += 1.0
+    np.divide(2.0, s, out=ob)
+
+
 def _tanh_grad(x):
-    return blockwise(_tanh_grad_kernel, x)
+    if x.dtype == np.float64:
+        return blockwise(_tanh_grad_kernel, x)
+    return fused(_tanh_grad_fused, x)
 
 
 def _tanh_backward(x, y, g):
@@ -119,6 +126,15 @@ def _elu_kernel(x, alpha):
     return r
 
 
+def _elu_fused(xb, ob, s, alpha):
+    np.minimum(xb, 0, out=s, dtype=np.float64)
+    np.expm1(s, out=s)
+    if alpha != 1:
+        s *= alpha
+    np.maximum(xb, 0, out=ob)  # exact in float32; x may be ob itself, read above already
+    np.add(s, ob, out=ob)
+
+
 def _elu(x, out=None, alpha=1.0):
     r"""Exponential linear unit.
 
@@ -132,7 +148,9 @@ def _elu(x, out=None, alpha=1.0):
     >>> A.elu([-1.0, 0.0, 2.0]).round(6), A.elu.grad([-1.0, 2.0]).round(6)
     (array([-0.632121,  0.      ,  2.      ]), array([0.367879, 1.      ]))
     """
-    return blockwise(lambda b: _elu_kernel(b, alpha), x, out)
+    if x.dtype == np.float64:
+        return blockwise(lambda b: _elu_kernel(b, alpha), x, out)
+    return fused(lambda xb, ob, s: _elu_fused(xb, ob, s, alpha), x, out)
 
 
 def _elu_grad_kernel(x, alpha):
@@ -147,7 +165,11 @@ def _elu_grad_kernel(x, alpha):
 
 
 def _elu_grad(x, alpha=1.0):
-    return blockwise(lambda b: _elu_grad_kernel(b, alpha), x)
+    if x.dtype == np.float64 or alpha != 1:
+        return blockwise(lambda b: _elu_grad_kernel(b, alpha), x)
+    r = np.minimum(x, 0)  # e^{min(x, 0)}: exact min in float32, exp in float64, one rounding
+    with np.errstate(under="ignore"):
+        return np.exp(r, out=r, dtype=np.float64)
 
 
 def _elu_backward(x, y, g, alpha=1.0):
