@@ -20,10 +20,6 @@ TOL_ULP = 2       # values and derivatives, in ULPs of the correctly rounded ref
 TOL_ILL_EPS = 2   # near a derivative's zero: |error| / eps (absolute; relative is meaningless)
 
 
-# (name, params, dtype) -> why it is not yet within TOL_ULP (strict xfail: fixing it fails loudly)
-KNOWN_OVER = [("gelu", {}, np.float64, "SciPy's erfcx/ndtr are off by up to 7 ULP in float64")]
-
-
 def _grid(lo=-6.0, hi=6.0, n=97):
     # Off the kinks at integers, +-3, 0 and 6.
     return np.linspace(lo, hi, n) + 0.0123
@@ -42,9 +38,6 @@ def test_every_catalog_activation_has_a_reference():
 @pytest.mark.parametrize("which", [0, 1], ids=["value", "derivative"])
 @pytest.mark.parametrize("name,params", R.CONFIGS, ids=CONFIG_IDS)
 def test_ulp_error_vs_mpmath(name, params, which, dtype):
-    for known in KNOWN_OVER:
-        if known[:3] == (name, params, dtype):
-            pytest.xfail(known[3])
     act = A.get(name, **params)
     ulps, abs_err, ill, x = R.errors(name, params, dtype, which, act)
     well = ~ill
