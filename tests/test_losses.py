@@ -181,6 +181,10 @@ def test_per_call_parameters_dtypes_and_lists(name, rng):
         value, g = loss(y, p.astype(dt), **params), loss.grad(y, p.astype(dt), **params)
         assert value.dtype == dt and g.dtype == dt and g.shape == p.shape
     assert loss(y.tolist(), p.tolist(), **params) == loss(y, p, **params)
+    half = loss(y, p.astype(np.float16), **params)  # computed in float32, rounded once
+    assert half.dtype == np.float16 and np.isfinite(half)
+    config = L.get(name, **params).get_config()
+    assert L.get(config.pop("name"), **config) == L.get(name, **params)
 
 
 # ---------------------------------------------------------------- extremes
