@@ -478,7 +478,7 @@ def main(argv=None):
             for key in ("value", "grad"):
                 worst.append(f"  {name} {dt} {key}: {r[key][0]:.0f} ULP at {r[key][1]}")
             if r["soft"][0]:
-                worst.append(f"  {name} {dt} grad, soft labels/smoothing: {r['soft'][0]:.1f} ULP "
+                worst.append(f"  {name} {dt} grad, soft labels: {r['soft'][0]:.1f} ULP "
                              f"of max(|ref|, 1) at {r['soft'][1]}")
     print("\nworst inputs:")
     print("\n".join(worst))
