@@ -266,3 +266,20 @@ def test_properties_shape_dtype_monotonic_finite(name, data):
     if act.monotonic:
         y = act(np.sort(x.ravel()))
         assert np.all(y[1:] >= y[:-1])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "elu", "tanh", "gelu", "softmax", "log_softmax"])
+def test_threaded_blocks_give_the_same_result(name, monkeypatch, rng):
+    import actloss._numerics as N
+
+    act = A.get(name)
+    x = rng.normal(0, 5, (64, 300)).astype(np.float32)
+    x[3, 7], x[40, 0] = np.inf, -np.inf
+    g = rng.normal(0, 1, x.shape).astype(np.float32)
+    single = [act(x), act.grad(x) if act.elementwise else act.vjp(x, g)]
+    monkeypatch.setattr(N, "PARALLEL_MIN", 1000)
+    monkeypatch.setattr(N, "BLOCK", 512)
+    monkeypatch.setenv("ACTLOSS_NUM_THREADS", "3")
+    threaded = [act(x), act.grad(x) if act.elementwise else act.vjp(x, g)]
+    for a, b in zip(threaded, single):
+        np.testing.assert_array_equal(a, b)

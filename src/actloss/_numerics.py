@@ -12,6 +12,7 @@ where a plain formula would lose a bit), and in ``np.longdouble`` (x87 extended,
 mantissa, on x86-64 Linux) by the rarer, composite ones.
 """
 
+import os
 from functools import cache
 
 import numpy as np
@@ -42,6 +43,58 @@ def as_float_array(x, name: str = "x") -> np.ndarray:
                     f"({type(x).__name__})")
 
 
+def _threads() -> int:
+    """Threads for one large elementwise call: ACTLOSS_NUM_THREADS, else min(2, cores) --
+    as ``torch.set_num_threads(2)`` on the 2-core CI machine. NumPy releases the GIL in its
+    loops, so blocks evaluated by two threads take about half the time."""
+    try:
+        wanted = int(os.environ.get("ACTLOSS_NUM_THREADS", "2"))
+    except ValueError:
+        wanted = 1
+    return max(1, min(wanted, os.cpu_count() or 1))
+
+
+PARALLEL_MIN = 1 << 20  # elements: below this, one thread (thread hand-off costs ~50 us)
+
+
+@cache
+def _pool(workers: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="actloss")
+
+
+def run_parts(fn, n: int, unit: int = BLOCK, weight: int = 1) -> None:
+    """``fn(start, stop)`` over [0, n), split into contiguous parts (multiples of ``unit``)
+    run by :func:`_threads` threads when n * weight >= PARALLEL_MIN elements; each part must
+    set its own errstate (NumPy's error state does not cross threads)."""
+    parts = _threads() if n * weight >= PARALLEL_MIN else 1
+    size = -(-max(n, 1) // parts)
+    size = -(-size // unit) * unit
+    bounds = [(a, min(a + size, n)) for a in range(0, max(n, 1), size)]
+    if len(bounds) == 1:
+        fn(0, n)
+        return
+    futures = [_pool(parts - 1).submit(fn, a, b) for a, b in bounds[1:]]
+    fn(*bounds[0])
+    for f in futures:
+        f.result()
+
+
+def _flat(x, out):
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
+    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
+    return out, flat_x, flat_out
+
+
+def _unflat(out, flat_out):
+    if not out.flags.c_contiguous:
+        np.copyto(out, flat_out.reshape(out.shape))
+    return out
+
+
 def blockwise(kernel, x: np.ndarray, out: np.ndarray | None = None, *, wide=np.float64):
     """``kernel`` applied to ``x`` block by block, each block cast to the working precision.
 
@@ -51,39 +104,36 @@ def blockwise(kernel, x: np.ndarray, out: np.ndarray | None = None, *, wide=np.f
     inside a kernel are the IEEE results it relies on (``1 / (1 + inf) == 0``), never warnings.
     """
     work = wide if x.dtype == np.float64 else np.float64
-    if out is None:
-        out = np.empty(x.shape, x.dtype)
-    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
-    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
-    with np.errstate(over="ignore", under="ignore"):
-        for start in range(0, max(flat_x.size, 1), BLOCK):
-            block = flat_x[start:start + BLOCK]
-            if block.dtype != work:
-                block = block.astype(work)
-            np.copyto(flat_out[start:start + BLOCK], kernel(block), casting="unsafe")
-    if not out.flags.c_contiguous:
-        np.copyto(out, flat_out.reshape(out.shape))
-    return out
+    out, flat_x, flat_out = _flat(x, out)
+
+    def part(lo, hi):
+        with np.errstate(over="ignore", under="ignore"):
+            for start in range(lo, max(hi, lo + 1), BLOCK):
+                block = flat_x[start:min(start + BLOCK, hi)]
+                if block.dtype != work:
+                    block = block.astype(work)
+                np.copyto(flat_out[start:start + block.size], kernel(block), casting="unsafe")
+
+    run_parts(part, flat_x.size)
+    return _unflat(out, flat_out)
 
 
 def fused(kernel, x: np.ndarray, out: np.ndarray | None = None, scratch: int = 1):
     """Hot-path variant of :func:`blockwise`: ``kernel(xb, ob, *buffers)`` reads the block
     ``xb`` of ``x`` and writes ``ob`` of ``out`` itself (casting on the last ufunc's output),
-    with ``scratch`` float64 buffers allocated once per call: no per-block allocation, every
+    with ``scratch`` float64 buffers allocated once per part: no per-block allocation, every
     pass in cache."""
-    if out is None:
-        out = np.empty(x.shape, x.dtype)
-    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
-    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
-    n = flat_x.size
-    buffers = [np.empty(min(n, BLOCK), np.float64) for _ in range(scratch)]
-    with np.errstate(over="ignore", under="ignore"):
-        for start in range(0, n, BLOCK):
-            xb = flat_x[start:start + BLOCK]
-            kernel(xb, flat_out[start:start + BLOCK], *(b[:xb.size] for b in buffers))
-    if not out.flags.c_contiguous:
-        np.copyto(out, flat_out.reshape(out.shape))
-    return out
+    out, flat_x, flat_out = _flat(x, out)
+
+    def part(lo, hi):
+        buffers = [np.empty(min(hi - lo, BLOCK), np.float64) for _ in range(scratch)]
+        with np.errstate(over="ignore", under="ignore"):
+            for start in range(lo, hi, BLOCK):
+                xb = flat_x[start:min(start + BLOCK, hi)]
+                kernel(xb, flat_out[start:start + xb.size], *(b[:xb.size] for b in buffers))
+
+    run_parts(part, flat_x.size)
+    return _unflat(out, flat_out)
 
 
 def two_sum(a, b):
@@ -266,14 +316,19 @@ def _rowwise(fn, x, axis, out):
             return out
         k = x.shape[-1]
         rows, flat_out = x.reshape(-1, k), out.reshape(-1, k)
-        step = max(1, 4 * BLOCK // max(k, 1))
-        fast = _CHUNK32[fn] if x.dtype != np.float64 else None
-        scratch = np.empty((min(step, rows.shape[0]), k)) if fast else None
-        for start in range(0, rows.shape[0], step):
-            chunk, target = rows[start:start + step], flat_out[start:start + step]
-            if fast is None or not fast(chunk, target, scratch[:chunk.shape[0]]):
-                np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1),
-                          casting="unsafe")
+    step = max(1, 4 * BLOCK // max(k, 1))
+    fast = _CHUNK32[fn] if x.dtype != np.float64 else None
+
+    def part(lo, hi):
+        scratch = np.empty((min(step, hi - lo), k)) if fast else None
+        with np.errstate(over="ignore", under="ignore"):
+            for start in range(lo, hi, step):
+                chunk, target = rows[start:min(start + step, hi)], flat_out[start:start + step]
+                if fast is None or not fast(chunk, target, scratch[:chunk.shape[0]]):
+                    np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1),
+                              casting="unsafe")
+
+    run_parts(part, rows.shape[0], unit=step, weight=k)
     return out
 
 

@@ -127,12 +127,12 @@ def _elu_kernel(x, alpha):
 
 
 def _elu_fused(xb, ob, s, alpha):
+    # alpha (e^x - 1) >= x for x <= 0 when alpha <= 1, so elu = max(x, alpha expm1(min(x, 0)))
     np.minimum(xb, 0, out=s, dtype=np.float64)
     np.expm1(s, out=s)
     if alpha != 1:
         s *= alpha
-    np.maximum(xb, 0, out=ob)  # exact in float32; x may be ob itself, read above already
-    np.add(s, ob, out=ob)
+    np.maximum(xb, s, out=ob)
 
 
 def _elu(x, out=None, alpha=1.0):
@@ -148,7 +148,7 @@ def _elu(x, out=None, alpha=1.0):
     >>> A.elu([-1.0, 0.0, 2.0]).round(6), A.elu.grad([-1.0, 2.0]).round(6)
     (array([-0.632121,  0.      ,  2.      ]), array([0.367879, 1.      ]))
     """
-    if x.dtype == np.float64:
+    if x.dtype == np.float64 or alpha > 1:
         return blockwise(lambda b: _elu_kernel(b, alpha), x, out)
     return fused(lambda xb, ob, s: _elu_fused(xb, ob, s, alpha), x, out)
 
