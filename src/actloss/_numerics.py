@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 
 FLOAT_TYPES = (np.float16, np.float32, np.float64)
-BLOCK = 16384
+BLOCK = 32768
 
 
 @cache
@@ -279,13 +279,28 @@ def _log_softmax_work(x, axis):
 
 def _softmax_chunk32(xc, oc, s):
     """softmax of float32 rows: x - m is exact in float64, exp and the sum in float64, one
-    rounding at the division into ``oc``."""
+    rounding at the division into ``oc`` (``oc`` is s itself for the vjp)."""
     m = np.max(xc, axis=-1, keepdims=True)
     if not np.isfinite(m).all():  # +inf or NaN somewhere: the general kernel
         return False
     np.subtract(xc, m, out=s, dtype=np.float64)
     np.exp(s, out=s)
     np.divide(s, np.sum(s, axis=-1, keepdims=True), out=oc)
+    return True
+
+
+def _softmax_vjp_work(x, axis, g):
+    y = _softmax_work(x, axis)
+    return y * (g - np.sum(g * y, axis=axis, keepdims=True))
+
+
+def _softmax_vjp_chunk32(xc, oc, s, gc):
+    """g J = y (g - <g, y>) with y = softmax(x) kept in float64 scratch, for float32 rows."""
+    if not _softmax_chunk32(xc, s, s):
+        return False
+    t = np.multiply(gc, s)
+    np.subtract(gc, np.sum(t, axis=-1, keepdims=True), out=t)
+    np.multiply(t, s, out=oc)
     return True
 
 
@@ -300,22 +315,25 @@ def _log_softmax_chunk32(xc, oc, s):
     return True
 
 
-_CHUNK32 = {_softmax_work: _softmax_chunk32, _log_softmax_work: _log_softmax_chunk32}
+_CHUNK32 = {_softmax_work: _softmax_chunk32, _log_softmax_work: _log_softmax_chunk32,
+            _softmax_vjp_work: _softmax_vjp_chunk32}
 
 
-def _rowwise(fn, x, axis, out):
-    """``fn(rows, axis)`` over chunks of rows of about 4 BLOCK elements: float64 rows with the
-    exact float64 kernel, float32 rows with a fused float64 kernel (one rounding at the end)."""
+def _rowwise(fn, x, axis, out, *extra):
+    """``fn(rows, axis, *extra)`` over chunks of rows of about 4 BLOCK elements: float64 rows
+    with the exact float64 kernel, float32 rows with a fused float64 kernel (one rounding at
+    the end). ``extra`` arrays (the vjp's g) have x's shape and are chunked alike."""
     if out is None:
         out = np.empty(x.shape, x.dtype)
     axis = axis % x.ndim if x.ndim else 0
     with np.errstate(over="ignore", under="ignore"):
-        if x.ndim == 0 or axis != x.ndim - 1 or not (x.flags.c_contiguous
-                                                     and out.flags.c_contiguous):
-            np.copyto(out, fn(x.astype(np.float64), axis), casting="unsafe")
+        if x.ndim == 0 or axis != x.ndim - 1 or not all(
+                a.flags.c_contiguous for a in (x, out, *extra)):
+            np.copyto(out, fn(x.astype(np.float64), axis, *extra), casting="unsafe")
             return out
         k = x.shape[-1]
         rows, flat_out = x.reshape(-1, k), out.reshape(-1, k)
+        extra = [a.reshape(-1, k) for a in extra]
     step = max(1, 4 * BLOCK // max(k, 1))
     fast = _CHUNK32[fn] if x.dtype != np.float64 else None
 
@@ -323,9 +341,11 @@ def _rowwise(fn, x, axis, out):
         scratch = np.empty((min(step, hi - lo), k)) if fast else None
         with np.errstate(over="ignore", under="ignore"):
             for start in range(lo, hi, step):
-                chunk, target = rows[start:min(start + step, hi)], flat_out[start:start + step]
-                if fast is None or not fast(chunk, target, scratch[:chunk.shape[0]]):
-                    np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1),
+                stop = min(start + step, hi)
+                chunk, target = rows[start:stop], flat_out[start:stop]
+                more = [a[start:stop] for a in extra]
+                if fast is None or not fast(chunk, target, scratch[:stop - start], *more):
+                    np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1, *more),
                               casting="unsafe")
 
     run_parts(part, rows.shape[0], unit=step, weight=k)
@@ -336,6 +356,11 @@ def softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.
     """exp(x - logsumexp(x)) along ``axis``, stable for any finite logits; rows with +inf
     entries share their mass among those entries."""
     return _rowwise(_softmax_work, x, axis, out)
+
+
+def softmax_vjp(x: np.ndarray, g: np.ndarray, axis: int = -1) -> np.ndarray:
+    """g J(x) = y (g - <g, y>) with y = softmax(x), fused row by row (float32 in float64)."""
+    return _rowwise(_softmax_vjp_work, x, axis, None, g)
 
 
 def log_softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.ndarray:
