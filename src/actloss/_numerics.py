@@ -4,12 +4,14 @@
 :func:`special` on first use, which keeps ``import actloss`` lean.
 
 Precision policy (measured in ``tests/reference.py``): NumPy's float32 ``exp``/``expm1``/``log``
-are off by up to 2.5-3.3 ULP, so a float32 result that goes through a transcendental function is
-evaluated in float64 and rounded once. :func:`blockwise` does that in blocks of 8192 elements, so
-the float64 scratch stays in cache and the memory used is that of the float32 result alone.
-float64 inputs are evaluated in float64 by the hot-path kernels (with an error-free correction
-where a plain formula would lose a bit), and in ``np.longdouble`` (x87 extended, 64-bit
-mantissa, on x86-64 Linux) by the rarer, composite ones.
+are off by up to 2.4/2.6/3.3 ULP (its SIMD loops), so a float32 result that goes through a
+transcendental function is evaluated in float64 and rounded once. :func:`blockwise` and
+:func:`fused` do that in blocks of ``BLOCK`` elements, so the float64 scratch stays in cache and
+no full-size float64 copy is made; arrays of a million elements or more are split over two
+threads (NumPy releases the GIL). float64 inputs are evaluated in float64 by the hot-path
+kernels (with an error-free correction where a plain formula would lose a bit), and in
+``np.longdouble`` (x87 extended, 64-bit mantissa, on x86-64 Linux) by the rarer, composite
+ones and by the public derivatives whose float64 formula reaches 3 ULP.
 """
 
 import os
@@ -184,19 +186,17 @@ def sigmoid_grad(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """sigma'(x) = sigma(x) sigma(-x) from x, within 2 ULP (not from sigma(x)(1 - sigma(x)),
     which is 0 for x > 37 in float64)."""
     if x.dtype == np.float64:
-        return blockwise(sigmoid_grad_kernel, x, out)
+        return blockwise(sigmoid_grad_kernel, x, out, wide=np.longdouble)
     return fused(_sigmoid_grad_fused, x, out)
 
 
 def sigmoid_grad_kernel(x):
-    """sigma'(x) = e / (1 + e)^2 with e = exp(-|x|), the sum 1 + e corrected in float64."""
+    """sigma'(x) = e / (1 + e)^2 with e = exp(-|x|) (evaluated in long double for float64
+    results: in float64 its four roundings reach 3 ULP)."""
     e = np.exp(-np.abs(x))
     s = 1.0 + e
     q = e / s
     q /= s
-    if x.dtype == np.float64:
-        t = (1.0 - s) + e
-        q -= 2.0 * q * (t / s)
     return q
 
 
