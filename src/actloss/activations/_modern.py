@@ -334,9 +334,9 @@ def _gelu(x, out=None, approximate=False):
     .. math:: f(x) = x\,\Phi(x) = \frac{x}{2}\Bigl(1 + \operatorname{erf}\frac{x}{\sqrt2}\Bigr),
               \qquad f'(x) = \Phi(x) + x\,\varphi(x)
 
-    ``approximate=False`` (default, as PyTorch ``approximate='none'`` and Keras 3's
-    ``gelu(approximate=False)`` function -- but the Keras *layer* defaults to True, and JAX's
-    ``jax.nn.gelu`` defaults to ``approximate=True``). ``approximate=True`` is the tanh form
+    ``approximate=False`` (default, as PyTorch ``approximate='none'``, ``tf.nn.gelu`` and
+    ``keras.activations.gelu``; but ``keras.ops.gelu`` and ``jax.nn.gelu`` default to
+    ``approximate=True``). ``approximate=True`` is the tanh form
     x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x sigma(2u) so the left tail does
     not cancel. Exact form, float32: max(x, 0) - |x| Phi(-|x|) with Phi(-|x|) =
     erfcx(|x|/sqrt2) e^{-x^2/2} / 2 and erfcx a degree-14 polynomial fit (relative error
