@@ -283,3 +283,13 @@ def test_threaded_blocks_give_the_same_result(name, monkeypatch, rng):
     threaded = [act(x), act.grad(x) if act.elementwise else act.vjp(x, g)]
     for a, b in zip(threaded, single):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scalars_and_empty_arrays(name):
+    act = A.get(name)
+    for x in (2.0, np.float32(0.5), np.zeros(0), np.zeros((3, 0), np.float32)):
+        y = act(x)
+        d = act.grad(x) if act.elementwise else act.vjp(x, np.ones_like(np.asarray(x)))
+        assert y.shape == d.shape == np.shape(x)
+        assert y.dtype == d.dtype == np.asarray(x).dtype

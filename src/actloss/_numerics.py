@@ -325,6 +325,8 @@ def _rowwise(fn, x, axis, out, *extra):
     the end). ``extra`` arrays (the vjp's g) have x's shape and are chunked alike."""
     if out is None:
         out = np.empty(x.shape, x.dtype)
+    if x.size == 0:
+        return out
     axis = axis % x.ndim if x.ndim else 0
     with np.errstate(over="ignore", under="ignore"):
         if x.ndim == 0 or axis != x.ndim - 1 or not all(
