@@ -293,3 +293,19 @@ def test_scalars_and_empty_arrays(name):
         d = act.grad(x) if act.elementwise else act.vjp(x, np.ones_like(np.asarray(x)))
         assert y.shape == d.shape == np.shape(x)
         assert y.dtype == d.dtype == np.asarray(x).dtype
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_threads_work_in_a_forked_child(monkeypatch):
+    import multiprocessing
+
+    import actloss._numerics as N
+
+    monkeypatch.setattr(N, "PARALLEL_MIN", 1000)
+    monkeypatch.setattr(N, "BLOCK", 512)
+    x = np.linspace(-5, 5, 5000, dtype=np.float32)
+    expected = A.sigmoid(x)  # the parent's pool now exists
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(A.sigmoid, (x,)).get(timeout=30)
+    np.testing.assert_array_equal(got, expected)

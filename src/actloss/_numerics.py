@@ -66,6 +66,10 @@ def _pool(workers: int):
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="actloss")
 
 
+if hasattr(os, "register_at_fork"):  # a forked child must not reuse the parent's dead threads
+    os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
 def run_parts(fn, n: int, unit: int = BLOCK, weight: int = 1) -> None:
     """``fn(start, stop)`` over [0, n), split into contiguous parts (multiples of ``unit``)
     run by :func:`_threads` threads when n * weight >= PARALLEL_MIN elements; each part must
