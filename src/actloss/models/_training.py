@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import metrics as _metrics
 from ..callbacks import CallbackList, History, ProgressLogger
-from . import _checks, _data
+from . import _checks, _data, _fused
 
 
 def _arrays(model, x, y, sample_weight, class_weight, name="x"):
@@ -66,13 +66,16 @@ def _train_step(model, xb, tb, wb, mt, metrics):
     h = xb
     for layer, w in zip(layers, ws):
         h = layer.forward(h, w, True)
-    lossf = model._train_loss
-    vals = lossf.per_sample_unchecked(tb, h)
-    g = lossf.grad_unchecked(tb, h)
+    if model._kernel is not None:  # fused sigmoid/softmax + cross-entropy: h becomes p
+        vals, g, h = model._kernel(h, tb)
+    else:
+        lossf = model._train_loss
+        vals = lossf.per_sample_unchecked(tb, h)
+        g = lossf.grad_unchecked(tb, h)
     m = h.shape[0]
     c = 1.0 / m if model._mean else 1.0
     if wb is None:
-        loss = float(vals.sum()) * c
+        loss = float(np.add.reduce(vals)) * c
         g *= c
     else:
         loss = float(np.dot(vals, wb)) * c
@@ -82,7 +85,7 @@ def _train_step(model, xb, tb, wb, mt, metrics):
     if not math.isfinite(loss):
         return None
     if metrics:
-        p = _output_probs(model, h)
+        p = h if model._kernel is not None else _output_probs(model, h)
         for metric, t in zip(metrics, mt):
             metric.update_state(t, p)
     for i in range(len(layers) - 1, -1, -1):
@@ -114,11 +117,14 @@ def _evaluate_prepared(model, X, T, W, MT, metrics, chunk=4096):
         h = xb
         for layer, w in zip(model._layers, ws):
             h = layer.forward(h, w, None)  # None: inference, logits kept at a fused output
-        vals = lossf.per_sample_unchecked(T[a:a + chunk], h)
+        if model._kernel is not None:
+            vals, _, h = model._kernel(h, T[a:a + chunk])
+        else:
+            vals = lossf.per_sample_unchecked(T[a:a + chunk], h)
         total += float(np.sum(vals, dtype=np.float64)) if W is None else \
             float(np.dot(vals.astype(np.float64), W[a:a + chunk]))
         if metrics:
-            p = _output_probs(model, h)
+            p = h if model._kernel is not None else _output_probs(model, h)
             for metric, t in zip(metrics, MT):
                 metric.update_state(t[a:a + chunk], p)
     loss = total / n if model._mean else total
@@ -129,6 +135,7 @@ def _evaluate_prepared(model, X, T, W, MT, metrics, chunk=4096):
 def evaluate_arrays(model, x, y, sample_weight, batch_size):
     _setup(model)
     X, y, T, W = _arrays(model, x, y, sample_weight, None)
+    model._kernel = _fused.select(model.loss, T) if model._fused else None
     metrics, units = _resolve_metrics(model, y)
     MT = [_data.metric_targets(y, metric.kind, units, model.dtype) for metric in metrics]
     return _evaluate_prepared(model, X, T, W, MT, metrics)
@@ -140,6 +147,7 @@ def _setup(model):
     model._reg_layers = [layer for layer in model._layers if layer.regularization_loss is not
                          type(layer).regularization_loss and _has_regularizer(layer)]
     model._frozen = []
+    model._kernel = None
 
 
 def _has_regularizer(layer):
@@ -165,8 +173,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     _check_args(epochs, batch_size, validation_split, verbose, initial_epoch)
     if x is None:
         raise ValueError("fit needs training data: fit(x, y, ...)")
-    is_iter = not isinstance(x, np.ndarray) and not hasattr(x, "__array__") and \
-        not isinstance(x, (list, tuple)) and hasattr(x, "__iter__")
+    is_iter = y is None and not isinstance(x, np.ndarray) and hasattr(x, "__iter__")
     if is_iter and validation_split:
         raise ValueError("validation_split cannot be used with a batch generator; pass "
                          "validation_data=(x_val, y_val)")
@@ -184,6 +191,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         del first
     else:
         X, y, T, W = _arrays(model, x, y, sample_weight, class_weight)
+        model._kernel = _fused.select(model.loss, T) if model._fused else None
         metrics, units = _resolve_metrics(model, y)
         MT = [_data.metric_targets(y, metric.kind, units, model.dtype) for metric in metrics]
         val = None
@@ -231,6 +239,8 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
     state = {"interrupted": False}
     previous = _install_sigint(state)
     model.stop_training = False
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    errstate.__enter__()  # divergence is detected and reported below, without NumPy's warnings
     try:
         cbl.call("on_train_begin", {})
         for epoch in range(initial_epoch, epochs):
@@ -276,6 +286,7 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
                   file=sys.stderr)
         cbl.call("on_train_end", {})
     finally:
+        errstate.__exit__(None, None, None)
         _restore_sigint(previous)
         if hasattr(source, "release"):
             source.release()
