@@ -30,7 +30,7 @@ VERSION = 1
 
 def _npy_bytes(a: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.save(buf, np.asarray(a), allow_pickle=False)
     return buf.getvalue()
 
 

@@ -230,9 +230,9 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     history = History()
-    cbs = [history, *(callbacks or [])]
-    if verbose:
-        cbs.append(ProgressLogger(verbose))
+    # Keras's order: the progress display first, History last (it records what others add)
+    cbs = [ProgressLogger(verbose)] if verbose else []
+    cbs += [*(callbacks or []), history]
     params = {"epochs": epochs, "steps": getattr(source, "steps", None), "verbose": verbose}
     cbl = CallbackList(cbs, model, params)
     history.params, model.history = params, history
