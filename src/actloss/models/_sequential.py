@@ -81,6 +81,7 @@ class Sequential:
         if not self._layers and self._input_shape is None:
             self._input_shape = layer.input_shape
         self._layers.append(layer)
+        self._ensure_built()  # Keras builds as soon as the input shape is known
 
     @property
     def input_shape(self):
@@ -108,8 +109,8 @@ class Sequential:
         if not self._layers:
             raise ValueError("The model has no layers; add one with model.add(Dense(...))")
         self.dtype = floatx_dtype()
-        self._rng = _global_rng() if self._rng is None else self._rng
-        self._rng = np.random.default_rng(self._rng.integers(0, 2**63 - 1))
+        if self._rng is None:  # the model's own stream: weights, shuffling, dropout
+            self._rng = np.random.default_rng(_global_rng().integers(0, 2**63 - 1))
         shape, specs = self._input_shape, []
         for layer in self._layers:
             shape = layer.build(shape)
@@ -133,7 +134,7 @@ class Sequential:
                 gs.append(self._grads[offset:offset + n].reshape(s))
                 offset += n
             layer.bind(ws, gs)
-            if getattr(layer, "rate", None) is not None and getattr(layer, "rng", 0) is None:
+            if getattr(layer, "rate", None) is not None and getattr(layer, "seed", 0) is None:
                 layer.rng = self._rng
         self._workspaces, self._capacity = {}, 0
         self.built = True
