@@ -356,3 +356,15 @@ def test_dropout_only_in_training(rng):
     assert set(np.unique(y)) == {0.0, 2.0} and abs(y.mean() - 1) < 0.1
     g = np.ones_like(x)
     np.testing.assert_array_equal(m.layers[0].backward(g, ws[0], True), y)
+
+
+def test_digits_example_reaches_95_percent(capsys):
+    pytest.importorskip("sklearn", reason="the digits example needs the 'data' extra")
+    sys.path.insert(0, EXAMPLES)
+    try:
+        import digits
+        accuracy = digits.main(seed=0, verbose=0)
+    finally:
+        sys.path.remove(EXAMPLES)
+    print(f"digits test accuracy {accuracy:.4f}")
+    assert accuracy >= 0.95
