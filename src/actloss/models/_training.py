@@ -241,6 +241,7 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
     model.stop_training = False
     errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     errstate.__enter__()  # divergence is detected and reported below, without NumPy's warnings
+    blas = _small_gemm_limit(model, source, epochs - initial_epoch)
     try:
         cbl.call("on_train_begin", {})
         for epoch in range(initial_epoch, epochs):
@@ -286,11 +287,38 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
                   file=sys.stderr)
         cbl.call("on_train_end", {})
     finally:
+        if blas is not None:
+            blas.__exit__(None, None, None)
         errstate.__exit__(None, None, None)
         _restore_sigint(previous)
         if hasattr(source, "release"):
             source.release()
     return history
+
+
+SMALL_GEMM = 2**21    # multiply-adds of one layer's product below which BLAS threads cost more
+LONG_FIT = 5 * 10**8  # multiply-adds of a whole fit above which 8 ms of set-up is negligible
+
+
+def _small_gemm_limit(model, source, epochs):
+    """Run BLAS on one thread during a long fit of a model whose matrix products are all small
+    (the digits network: 64x128 layers, batch 64): OpenBLAS's thread start-up and
+    synchronisation then cost more than the products themselves, badly so on a busy machine.
+    Uses threadpoolctl when it is installed (it comes with scikit-learn); otherwise nothing."""
+    batch = getattr(source, "B", None)
+    if batch is None or not source.steps:
+        return None
+    sizes = [batch * int(np.prod(layer.input_shape)) * layer.units
+             for layer in model._layers if hasattr(layer, "units")]
+    if not sizes or max(sizes) > SMALL_GEMM or 3 * sum(sizes) * source.steps * epochs < LONG_FIT:
+        return None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return None
+    limit = threadpool_limits(limits=1, user_api="blas")
+    limit.__enter__()
+    return limit
 
 
 def _diverged(model, epoch, epochs, batch):
