@@ -3,21 +3,23 @@
 In-memory arrays are converted to the model's dtype once per fit. Each epoch draws one
 permutation; a data set of up to 32 MiB is gathered once into a reused buffer (one fancy-index
 per array) and batches are contiguous slices of it; a larger one is gathered batch by batch
-into a reused batch buffer, so no copy of the data set is made. A NumPy memmap is always read
-batch by batch (its pages are released as it goes, so memory stays bounded), and an iterable
-of batches is converted batch by batch.
+into a reused batch buffer, so no copy of the data set is made. A NumPy memmap is read batch by
+batch with ``os.preadv`` straight from its file into the batch buffer: reading through the
+mapping would map (and count in the process's memory) whole regions of the file around every
+random row, while file reads leave the data in the page cache only, so memory stays bounded by
+the batch. An iterable of batches is converted batch by batch.
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 
 import numpy as np
 
 from . import _checks
 
 SMALL_BYTES = 32 * 2**20
-_RELEASE_BYTES = 256 * 2**20
 
 
 def label_checks(loss_name: str, y: np.ndarray, units: int) -> None:
@@ -115,7 +117,7 @@ class ArraySource:
         self._bufs = None
         if self.memmap or (shuffle and not self.whole):
             self.xbuf = np.empty((self.B, *X.shape[1:]), dtype)
-        self._read = 0
+        self._file = _FileRows(X) if self.memmap else None
 
     def _taken(self, arrays, perm):
         if self._bufs is None:
@@ -145,29 +147,59 @@ class ArraySource:
 
     def _gather(self, perm, a, b):
         buf = self.xbuf[:b - a]
-        if perm is None:
-            rows = self.X[a:b]
-        elif not self.memmap and self.X.dtype == self.dtype:
-            return np.take(self.X, perm[a:b], axis=0, out=buf)
+        idx = np.arange(a, b) if perm is None else perm[a:b]
+        if self._file is not None:
+            rows = self._file.read(idx)
+        elif self.X.dtype == self.dtype:
+            return np.take(self.X, idx, axis=0, out=buf)
         else:
-            rows = self.X[perm[a:b]]
+            rows = self.X[idx]
         np.copyto(buf, rows, casting="unsafe")
-        if self.memmap:
-            _checks.check_finite(buf, "x (memmap)", 0) if _checks.count_bad_rows(buf)[0] else None
-            self._read += rows.nbytes
-            if self._read > _RELEASE_BYTES:
-                self.release()
+        if self.memmap and _checks.count_bad_rows(buf)[0]:
+            bad = int(np.argmax(~np.isfinite(buf.reshape(len(buf), -1)).all(axis=1)))
+            raise ValueError(f"x (memmap) has NaN or inf values in row {int(idx[bad])}; remove "
+                             f"or impute them before training")
         return buf
 
     def release(self):
-        """Drop the memmap's pages from this process (they are re-read from the file on need)."""
-        self._read = 0
-        mm = getattr(self.X, "_mmap", None)
-        if mm is not None and hasattr(mm, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
-            try:
+        if self._file is not None:
+            self._file.close()
+
+
+class _FileRows:
+    """Rows of a C-ordered memmap read with ``os.preadv`` from its file (no mapping); falls
+    back to indexing the memmap and dropping its pages when the file cannot be read directly."""
+
+    def __init__(self, X):
+        self.X, self.fd = X, None
+        row = X.strides[0] if X.ndim else 0
+        if getattr(X, "filename", None) and X.flags.c_contiguous and hasattr(os, "preadv") \
+                and getattr(X, "_mmap", None) is not None:
+            base = np.frombuffer(X._mmap, np.uint8).ctypes.data
+            start = X.offset - X.offset % mmap.ALLOCATIONGRANULARITY
+            self.offset = X.__array_interface__["data"][0] - base + start
+            self.row = row
+            self.buf = np.empty((0, *X.shape[1:]), X.dtype)
+            self.fd = os.open(X.filename, os.O_RDONLY)
+
+    def read(self, idx):
+        if self.fd is None:
+            rows = self.X[idx]
+            mm = getattr(self.X, "_mmap", None)
+            if mm is not None and hasattr(mmap, "MADV_DONTNEED"):
                 mm.madvise(mmap.MADV_DONTNEED)
-            except (OSError, ValueError):  # pragma: no cover - platform dependent
-                pass
+            return rows
+        if len(self.buf) < len(idx):
+            self.buf = np.empty((len(idx), *self.X.shape[1:]), self.X.dtype)
+        buf, fd, row, off = self.buf, self.fd, self.row, self.offset
+        for j, i in enumerate(idx.tolist()):
+            os.preadv(fd, [buf[j]], off + i * row)
+        return buf[:len(idx)]
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 class IterSource:
