@@ -23,36 +23,16 @@ from _model_util import flat_grads, floatx, model_gradcheck
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
 
 
-def _tutorial_a():
-    np.random.seed(0)
-    X = np.random.rand(100, 10); y = np.random.randint(0, 2, 100)
-    model = Sequential()
-    model.add(Dense(10, input_dim=10, activation='relu'))
-    model.add(Dense(1, activation='sigmoid'))
-    model.compile(optimizer=Adam(learning_rate=0.01), loss='binary_crossentropy', metrics=['accuracy'])
-    return model.fit(X, y, epochs=10, batch_size=32)
-
-
-def test_tutorial_a_trains(capsys):
-    history = _tutorial_a()
-    loss = history.history["loss"]
-    assert len(loss) == 10 and loss[-1] < loss[0]
-    assert set(history.history) == {"loss", "accuracy"}
-    assert "Epoch 10/10" in capsys.readouterr().out
-
-
-def test_tutorial_b_trains(capsys):
-    np.random.seed(1)
-    model = Sequential([Dense(64, activation='relu', input_shape=(10,)), Dense(64, activation='relu'), Dense(1)])
-    model.compile(optimizer='adam', loss='mse')
-    history = model.fit(np.random.rand(100, 10), np.random.rand(100), epochs=10)
-    assert history.history["loss"][-1] < history.history["loss"][0]
-
-
 @pytest.mark.parametrize("script", ["tutorial_binary.py", "tutorial_regression.py"])
-def test_example_scripts_run(script, capsys):
-    runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
+def test_tutorial_scripts_run_unchanged_and_train(script, capsys):
+    """The two Keras tutorial scripts of issue 4, exactly as written (only the imports changed),
+    live in examples/; run them and check that the loss went down."""
+    scope = runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
+    loss = scope["model"].history.history["loss"]
+    assert len(loss) == 10 and loss[-1] < loss[0]
     assert "Epoch 10/10" in capsys.readouterr().out
+    if script == "tutorial_binary.py":
+        assert set(scope["model"].history.history) == {"loss", "accuracy"}
 
 
 # ---------------------------------------------------------------- gradients of whole models

@@ -1,5 +1,6 @@
 """One-file saving: identical predictions and continued training, atomicity, bad files."""
 
+import io
 import json
 import os
 import zipfile
@@ -12,6 +13,14 @@ from actloss.models import Sequential, load_model
 from actloss.optimizers import Nadam, schedules
 from actloss.regularizers import l2
 from actloss.utils import set_random_seed
+
+
+def _rewrite(src_path, dst_path, name, change):
+    """Copy a model file, passing member ``name``'s bytes through ``change``."""
+    with zipfile.ZipFile(src_path) as src, zipfile.ZipFile(dst_path, "w") as dst:
+        for member in src.namelist():
+            payload = src.read(member)
+            dst.writestr(member, change(payload) if member == name else payload)
 
 
 def _model():
@@ -95,14 +104,8 @@ def test_bad_files_are_rejected_clearly(tmp_path, data):
     with pytest.raises(ValueError, match="no model.json"):
         load_model(other)
     newer = tmp_path / "newer.actloss"
-    with zipfile.ZipFile(good) as src, zipfile.ZipFile(newer, "w") as dst:
-        for name in src.namelist():
-            data_ = src.read(name)
-            if name == "model.json":
-                h = json.loads(data_)
-                h["format_version"] = 99
-                data_ = json.dumps(h).encode()
-            dst.writestr(name, data_)
+    _rewrite(good, newer, "model.json",
+             lambda b: json.dumps({**json.loads(b), "format_version": 99}).encode())
     with pytest.raises(ValueError, match="format_version 99"):
         load_model(newer)
     corrupt = tmp_path / "corrupt.actloss"
@@ -113,15 +116,9 @@ def test_bad_files_are_rejected_clearly(tmp_path, data):
     with pytest.raises(ValueError, match="corrupted"):
         load_model(corrupt)
     pickled = tmp_path / "pickled.actloss"
-    with zipfile.ZipFile(good) as src, zipfile.ZipFile(pickled, "w") as dst:
-        for name in src.namelist():
-            payload = src.read(name)
-            if name == "params.npy":
-                import io
-                buf = io.BytesIO()
-                np.save(buf, np.array([object()], dtype=object), allow_pickle=True)
-                payload = buf.getvalue()
-            dst.writestr(name, payload)
+    buf = io.BytesIO()
+    np.save(buf, np.array([object()], dtype=object), allow_pickle=True)
+    _rewrite(good, pickled, "params.npy", lambda b: buf.getvalue())
     with pytest.raises(ValueError, match="corrupted"):
         load_model(pickled)
     with pytest.raises(FileNotFoundError):

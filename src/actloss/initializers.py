@@ -129,21 +129,18 @@ def _seeded(fn):
     return draw
 
 
+_VARIANCE_SCALING = [  # name, scale, mode, distribution (Keras's definitions)
+    ("glorot_uniform", 1.0, "fan_avg", "uniform"),
+    ("glorot_normal", 1.0, "fan_avg", "truncated_normal"),
+    ("he_normal", 2.0, "fan_in", "truncated_normal"),
+    ("he_uniform", 2.0, "fan_in", "uniform"),
+    ("lecun_normal", 1.0, "fan_in", "truncated_normal"),
+    ("lecun_uniform", 1.0, "fan_in", "uniform"),
+    ("variance_scaling", 1.0, "fan_in", "truncated_normal"),
+]
 _CATALOG = [
-    Initializer("glorot_uniform", _variance_scaling, scale=1.0, mode="fan_avg",
-                distribution="uniform", seed=None),
-    Initializer("glorot_normal", _variance_scaling, scale=1.0, mode="fan_avg",
-                distribution="truncated_normal", seed=None),
-    Initializer("he_normal", _variance_scaling, scale=2.0, mode="fan_in",
-                distribution="truncated_normal", seed=None),
-    Initializer("he_uniform", _variance_scaling, scale=2.0, mode="fan_in",
-                distribution="uniform", seed=None),
-    Initializer("lecun_normal", _variance_scaling, scale=1.0, mode="fan_in",
-                distribution="truncated_normal", seed=None),
-    Initializer("lecun_uniform", _variance_scaling, scale=1.0, mode="fan_in",
-                distribution="uniform", seed=None),
-    Initializer("variance_scaling", _variance_scaling, scale=1.0, mode="fan_in",
-                distribution="truncated_normal", seed=None),
+    *(Initializer(name, _variance_scaling, scale=scale, mode=mode, distribution=dist, seed=None)
+      for name, scale, mode, dist in _VARIANCE_SCALING),
     Initializer("zeros", lambda g, shape: np.zeros(shape)),
     Initializer("ones", lambda g, shape: np.ones(shape)),
     Initializer("constant", lambda g, shape, value=0.0: np.full(shape, value), value=0.0),

@@ -33,39 +33,36 @@ def _positive(name, value):
         raise ValueError(f"Expected {name} > 0; received {name}={value!r}")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+        _positive("decay_steps", decay_steps)
+        self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+                            decay_rate=decay_rate, staircase=staircase)
+
+    def __call__(self, step):
+        c = self._config
+        p = step / c["decay_steps"]
+        return self._decay(c["initial_learning_rate"], c["decay_rate"],
+                           math.floor(p) if c["staircase"] else p)
+
+
+class ExponentialDecay(_StepDecay):
     r"""``lr = initial_learning_rate * decay_rate ** (step / decay_steps)`` (the exponent
     floored when ``staircase=True``). Same as Keras; PyTorch's ``ExponentialLR(gamma)`` is
     ``decay_steps=1`` stepped per epoch."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        _positive("decay_steps", decay_steps)
-        self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
-                            decay_rate=decay_rate, staircase=staircase)
-
-    def __call__(self, step):
-        c = self._config
-        p = step / c["decay_steps"]
-        if c["staircase"]:
-            p = math.floor(p)
-        return c["initial_learning_rate"] * c["decay_rate"] ** p
+    @staticmethod
+    def _decay(lr0, rate, p):
+        return lr0 * rate ** p
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     r"""``lr = initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored ratio
     with ``staircase=True``), as Keras."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        _positive("decay_steps", decay_steps)
-        self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
-                            decay_rate=decay_rate, staircase=staircase)
-
-    def __call__(self, step):
-        c = self._config
-        p = step / c["decay_steps"]
-        if c["staircase"]:
-            p = math.floor(p)
-        return c["initial_learning_rate"] / (1 + c["decay_rate"] * p)
+    @staticmethod
+    def _decay(lr0, rate, p):
+        return lr0 / (1 + rate * p)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
