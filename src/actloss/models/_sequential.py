@@ -57,8 +57,11 @@ class Sequential:
         self.stop_training = False
         self.history = None
         self._rng = None
+        self._deferred = True
         for layer in layers or ():
             self.add(layer)
+        self._deferred = False
+        self._ensure_built()
 
     # ------------------------------------------------------------------ structure
     @property
@@ -149,7 +152,7 @@ class Sequential:
                 k += n
 
     def _ensure_built(self) -> None:
-        if not self.built and self._input_shape is not None and self._layers:
+        if not self.built and not self.__dict__.get("_deferred") and self._input_shape is not None and self._layers:
             self.build()
 
     # ------------------------------------------------------------------ weights
