@@ -140,6 +140,11 @@ def test_fused_training_step_is_p_minus_y(act, loss, kind, rng):
         before = model._params.copy()
         model.fit(x, y, batch_size=9, epochs=1, shuffle=False, verbose=0)
         np.testing.assert_allclose(before - model._params, flat_grads(tr), atol=1e-12)
+        w = rng.uniform(0.1, 3.0, 9)  # the same with sample weights
+        tr = model.trace(x, y, sample_weight=w)
+        before = model._params.copy()
+        model.fit(x, y, batch_size=9, epochs=1, shuffle=False, verbose=0, sample_weight=w)
+        np.testing.assert_allclose(before - model._params, flat_grads(tr), atol=1e-12)
 
 
 def test_fused_outputs_and_reported_loss_unchanged(rng):
@@ -310,6 +315,15 @@ def test_ctrl_c_stops_at_end_of_batch(rng, capsys):
     assert m.optimizer.iterations == 4 + 2
     assert "interrupted" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_frozen_layer_keeps_its_weights(rng):
+    m = Sequential([Dense(4, activation="relu", input_shape=(3,), trainable=False), Dense(1)])
+    m.compile(optimizer="adam", loss="mse")
+    k0, k1 = m.layers[0].get_weights(), m.layers[1].get_weights()
+    m.fit(rng.standard_normal((20, 3)), rng.standard_normal(20), epochs=2, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(k0, m.layers[0].get_weights()))
+    assert not np.array_equal(k1[0], m.layers[1].get_weights()[0])
 
 
 def test_summary_and_weights_api(capsys):

@@ -266,10 +266,11 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose=0) -> np.ndarray:
         """Outputs for ``x`` (training=False: no dropout), as a new array of the model's dtype.
-        Computed in chunks of ``batch_size`` rows (default: up to 4096)."""
+        Computed in chunks of ``batch_size`` rows (default: the training batch buffers' size,
+        at least 1024)."""
         x = self._prepare_x(x)
         n = x.shape[0]
-        chunk = min(n, batch_size or 4096) or 1
+        chunk = min(n, batch_size or _training.eval_chunk(self)) or 1
         out = np.empty((n, *self._layers[-1].output_shape), self.dtype)
         for a in range(0, n, chunk):
             xb = np.asarray(x[a:a + chunk], self.dtype)

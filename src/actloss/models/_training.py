@@ -102,9 +102,15 @@ def _train_step(model, xb, tb, wb, mt, metrics):
     return loss
 
 
-def _evaluate_prepared(model, X, T, W, MT, metrics, chunk=4096):
+def eval_chunk(model) -> int:
+    """Rows per forward pass in evaluate/predict: the training buffers' size, at least 1024
+    (larger chunks would only grow the reused buffers)."""
+    return max(getattr(model, "_capacity", 0), 1024)
+
+
+def _evaluate_prepared(model, X, T, W, MT, metrics):
     """Loss and metrics (training=False) on prepared arrays; returns a logs dict."""
-    n = len(T)
+    n, chunk = len(T), eval_chunk(model)
     for metric in metrics:
         metric.reset_state()
     total = 0.0
