@@ -287,6 +287,13 @@ def test_memmap_and_generator_inputs(tmp_path, rng):
     hd = d.fit([(x[:25], y[:25]), (x[25:], y[25:])], epochs=3, verbose=0)
     assert len(hd.history["loss"]) == 3
 
+    def forever():
+        while True:
+            yield x[:10], y[:10], np.ones(10)
+    e = make()
+    he = e.fit(forever(), steps_per_epoch=3, epochs=2, verbose=0, validation_data=(x, y))
+    assert e.optimizer.iterations == 6 and "val_accuracy" in he.history
+
 
 def test_divergence_stops_with_last_finite_weights(rng):
     x = rng.standard_normal((64, 3)).astype(np.float32) * 1e3
