@@ -187,14 +187,15 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         model._prepare_x(x if isinstance(x, np.ndarray) else np.asarray(x))
     _setup(model)
     if is_iter:
-        first = None
         if not model.built:
             raise ValueError("With a batch generator the model must know its input shape: give "
                              "input_shape=(d,) to the first layer or start with Input(shape=...)")
-        metrics, units = _resolve_metrics(model, np.zeros(1, np.int64) if
-                                          model._layers[-1].output_shape[0] > 1 else np.zeros(1))
+        # the batches are not seen yet: 'accuracy' follows the loss (sparse labels only with
+        # the sparse loss)
+        sparse_like = np.zeros(1 if model.loss.name == "sparse_categorical_crossentropy" else
+                               (1, 2))
+        metrics, units = _resolve_metrics(model, sparse_like)
         source = _data.IterSource(model, x, steps_per_epoch, [m.kind for m in metrics], units)
-        del first
     else:
         X, y, T, W = _arrays(model, x, y, sample_weight, class_weight)
         model._kernel = _fused.select(model.loss, T) if model._fused else None
