@@ -334,7 +334,7 @@ def test_frozen_layer_keeps_its_weights(rng):
 
 
 def test_summary_and_weights_api(capsys):
-    m = Sequential([Input(shape=(10,)), Dense(64, activation="relu"), Dense(1)])
+    m = Sequential([Input(shape=(10,)), Dense(64, activation="relu"), Dense(1, "sigmoid")])
     m.summary()
     out = capsys.readouterr().out
     assert "Total params: 769" in out and "dense" in out
@@ -342,8 +342,11 @@ def test_summary_and_weights_api(capsys):
     assert [w.shape for w in weights] == [(10, 64), (64,), (64, 1), (1,)]
     m.set_weights([np.ones_like(w) for w in weights])
     assert np.all(m.layers[0].kernel == 1)
-    m.add(Dense(3))
-    assert np.all(m.layers[0].kernel == 1) and m.count_params() == 769 + 6
+    m.compile(optimizer="sgd", loss="binary_crossentropy")
+    assert m.layers[1].logits_output
+    m.add(Dense(1, activation="sigmoid"))  # after compile: the output checks are redone
+    assert np.all(m.layers[0].kernel == 1) and m.count_params() == 769 + 2
+    assert not m.layers[1].logits_output and m.layers[2].logits_output
 
 
 def test_dropout_only_in_training(rng):

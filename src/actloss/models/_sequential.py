@@ -85,6 +85,8 @@ class Sequential:
             self._input_shape = layer.input_shape
         self._layers.append(layer)
         self._ensure_built()  # Keras builds as soon as the input shape is known
+        if getattr(self, "_compiled", False):  # the output layer changed: redo compile's checks
+            self.compile(self.optimizer, self.loss, self._metric_ids)
 
     @property
     def input_shape(self):
@@ -152,7 +154,8 @@ class Sequential:
                 k += n
 
     def _ensure_built(self) -> None:
-        if not self.built and not self.__dict__.get("_deferred") and self._input_shape is not None and self._layers:
+        if not self.built and not self.__dict__.get("_deferred") \
+                and self._input_shape is not None and self._layers:
             self.build()
 
     # ------------------------------------------------------------------ weights
