@@ -72,8 +72,14 @@ class BinaryAccuracy(Metric):
 
 
 class CategoricalAccuracy(Metric):
+    """``argmax y_true == argmax y_pred``. During fit the model passes the labels (the argmax
+    of the one-hot targets, computed once per fit), so only ``y_pred``'s argmax is per batch."""
+
+    kind = "sparse"
+
     def update_state(self, y_true, y_pred):
-        hits = np.equal(np.argmax(y_true, axis=-1), np.argmax(y_pred, axis=-1))
+        labels = np.argmax(y_true, axis=-1) if y_true.ndim == y_pred.ndim else y_true
+        hits = np.equal(labels, np.argmax(y_pred, axis=-1))
         self._total += np.count_nonzero(hits)
         self._count += hits.size
 

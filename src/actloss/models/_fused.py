@@ -42,7 +42,7 @@ def bce(z, t):
 
 
 def _softmax_parts(z):
-    np.subtract(z, z.max(axis=-1, keepdims=True), out=z)   # s = z - max z <= 0
+    z -= np.maximum.reduce(z, axis=-1, keepdims=True)   # s = z - max z <= 0
     p = np.exp(z)
     S = np.add.reduce(p, axis=-1, keepdims=True)
     p /= S
@@ -52,7 +52,8 @@ def _softmax_parts(z):
 def cce(z, t):
     p, log_s = _softmax_parts(z)
     tsum = np.add.reduce(t, axis=-1)
-    vals = log_s * tsum - np.einsum("ij,ij->i", t, z)
+    vals = log_s * tsum
+    vals -= np.add.reduce(np.multiply(t, z, out=z), axis=-1)
     g = p * tsum[:, None]
     g -= t
     return vals, g, p
