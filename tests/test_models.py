@@ -324,11 +324,20 @@ def test_ctrl_c_stops_at_end_of_batch(rng, capsys):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_frozen_layer_keeps_its_weights(rng):
-    m = Sequential([Dense(4, activation="relu", input_shape=(3,), trainable=False), Dense(1)])
-    m.compile(optimizer="adam", loss="mse")
+def test_frozen_layer_keeps_its_weights_even_with_trace_during_fit(rng):
+    from actloss.callbacks import Callback
+    x, y = rng.standard_normal((20, 3)), rng.integers(0, 2, 20)
+
+    class Diagnose(Callback):  # the lab's per-epoch diagnostics call trace inside fit
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.trace(x, y)
+            assert self.model._kernel is not None
+
+    m = Sequential([Dense(4, activation="relu", input_shape=(3,), trainable=False),
+                    Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy")
     k0, k1 = m.layers[0].get_weights(), m.layers[1].get_weights()
-    m.fit(rng.standard_normal((20, 3)), rng.standard_normal(20), epochs=2, verbose=0)
+    m.fit(x, y, epochs=2, verbose=0, callbacks=[Diagnose()])
     assert all(np.array_equal(a, b) for a, b in zip(k0, m.layers[0].get_weights()))
     assert not np.array_equal(k1[0], m.layers[1].get_weights()[0])
 

@@ -223,6 +223,7 @@ class Sequential:
         if self._fused:
             self._layers[-1].logits_output = True
         self.compiled_metrics = []
+        self._kernel, self._frozen = None, []
         self._compiled = True
 
     def _require_compiled(self, what):

@@ -140,6 +140,7 @@ def _evaluate_prepared(model, X, T, W, MT, metrics):
 
 def evaluate_arrays(model, x, y, sample_weight, batch_size):
     _setup(model)
+    model.__dict__.setdefault("_frozen", [])
     X, y, T, W = _arrays(model, x, y, sample_weight, None)
     model._kernel = _fused.select(model.loss, T) if model._fused else None
     metrics, units = _resolve_metrics(model, y)
@@ -148,12 +149,11 @@ def evaluate_arrays(model, x, y, sample_weight, batch_size):
 
 
 def _setup(model):
-    """Per-call settings that depend on the compiled model (cheap, once per fit/evaluate)."""
+    """Settings that depend on the compiled model (cheap; fit, evaluate and trace call it, so
+    it must not reset anything a fit in progress relies on)."""
     model._mean = model.loss.reduction == "mean"
     model._reg_layers = [layer for layer in model._layers if layer.regularization_loss is not
                          type(layer).regularization_loss and _has_regularizer(layer)]
-    model._frozen = []
-    model._kernel = None
 
 
 def _has_regularizer(layer):
@@ -186,6 +186,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     if not model.built and not is_iter:
         model._prepare_x(x if isinstance(x, np.ndarray) else np.asarray(x))
     _setup(model)
+    model._kernel, model._frozen = None, []
     if is_iter:
         if not model.built:
             raise ValueError("With a batch generator the model must know its input shape: give "
