@@ -83,7 +83,7 @@ def check_output_vs_loss(layers, loss) -> bool:
 
 
 # ---------------------------------------------------------------- data
-def as_2d_targets(y) -> np.ndarray:
+def as_target_array(y) -> np.ndarray:
     y = np.asarray(y)
     if y.dtype == object:
         raise TypeError("y must be a numeric array; received an array of Python objects")

@@ -48,10 +48,11 @@ def label_checks(loss_name: str, y: np.ndarray, units: int) -> None:
 
 def prepare_targets(model, y, n: int, name: str = "y"):
     """Targets in the loss's form, checked once (clear errors for labels vs loss)."""
-    y = _checks.as_2d_targets(y)
+    y = _checks.as_target_array(y)
     out_shape = model._layers[-1].output_shape
     units = int(np.prod(out_shape))
-    _checks.check_finite(y, name) if y.dtype.kind == "f" else None
+    if y.dtype.kind == "f":
+        _checks.check_finite(y, name)
     label_checks(model.loss.name, y, units)
     try:
         return model._train_loss.prepare_targets(y, (n, *out_shape), model.dtype)

@@ -44,8 +44,12 @@ def _arrays(model, x, y, sample_weight, class_weight, name="x"):
     return x, y, T, W
 
 
+def _units(model) -> int:
+    return int(np.prod(model._layers[-1].output_shape))
+
+
 def _resolve_metrics(model, y):
-    units = int(np.prod(model._layers[-1].output_shape))
+    units = _units(model)
     y = np.asarray(y)
     sparse = units > 1 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
     return [_metrics.resolve(m, model.loss.name, units, sparse) for m in model._metric_ids], units
@@ -66,26 +70,25 @@ def _train_step(model, xb, tb, wb, mt, metrics):
     h = xb
     for layer, w in zip(layers, ws):
         h = layer.forward(h, w, True)
-    if model._kernel is not None:  # fused sigmoid/softmax + cross-entropy: h becomes p
-        vals, g, h = model._kernel(h, tb)
+    c = 1.0 / h.shape[0] if model._mean else 1.0
+    if model._kernel is not None:  # the model's own kernels (fused: h becomes p)
+        loss, g, h = model._kernel(h, tb, c, wb)
     else:
         lossf = model._train_loss
         vals = lossf.per_sample_unchecked(tb, h)
         g = lossf.grad_unchecked(tb, h)
-    m = h.shape[0]
-    c = 1.0 / m if model._mean else 1.0
-    if wb is None:
-        loss = float(np.add.reduce(vals)) * c
-        g *= c
-    else:
-        loss = float(np.dot(vals, wb)) * c
-        g *= (wb * c)[:, None] if g.ndim == 2 else (wb * c).reshape((-1,) + (1,) * (g.ndim - 1))
+        if wb is None:
+            loss = float(np.add.reduce(vals)) * c
+            g *= c
+        else:
+            loss = float(np.dot(vals, wb)) * c
+            g *= (wb * c).reshape((-1,) + (1,) * (g.ndim - 1))
     for layer in model._reg_layers:
         loss += layer.regularization_loss()
     if not math.isfinite(loss):
         return None
     if metrics:
-        p = h if model._kernel is not None else _output_probs(model, h)
+        p = _output_probs(model, h) if model._kernel is None else h
         for metric, t in zip(metrics, mt):
             metric.update_state(t, p)
     for i in range(len(layers) - 1, -1, -1):
@@ -123,14 +126,16 @@ def _evaluate_prepared(model, X, T, W, MT, metrics):
         h = xb
         for layer, w in zip(model._layers, ws):
             h = layer.forward(h, w, None)  # None: inference, logits kept at a fused output
+        wb = None if W is None else W[a:a + chunk]
         if model._kernel is not None:
-            vals, _, h = model._kernel(h, T[a:a + chunk])
+            loss, _, h = model._kernel(h, T[a:a + chunk], 1.0, wb)
+            total += loss
         else:
             vals = lossf.per_sample_unchecked(T[a:a + chunk], h)
-        total += float(np.sum(vals, dtype=np.float64)) if W is None else \
-            float(np.dot(vals.astype(np.float64), W[a:a + chunk]))
+            total += float(np.sum(vals, dtype=np.float64)) if wb is None else \
+                float(np.dot(vals.astype(np.float64), wb))
         if metrics:
-            p = h if model._kernel is not None else _output_probs(model, h)
+            p = _output_probs(model, h) if model._kernel is None else h
             for metric, t in zip(metrics, MT):
                 metric.update_state(t[a:a + chunk], p)
     loss = total / n if model._mean else total
@@ -142,7 +147,7 @@ def evaluate_arrays(model, x, y, sample_weight, batch_size):
     _setup(model)
     model.__dict__.setdefault("_frozen", [])
     X, y, T, W = _arrays(model, x, y, sample_weight, None)
-    model._kernel = _fused.select(model.loss, T) if model._fused else None
+    model._kernel = _fused.select(model.loss, T, model._fused, _units(model))
     metrics, units = _resolve_metrics(model, y)
     MT = [_data.metric_targets(y, metric.kind, units, model.dtype) for metric in metrics]
     return _evaluate_prepared(model, X, T, W, MT, metrics)
@@ -199,7 +204,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         source = _data.IterSource(model, x, steps_per_epoch, [m.kind for m in metrics], units)
     else:
         X, y, T, W = _arrays(model, x, y, sample_weight, class_weight)
-        model._kernel = _fused.select(model.loss, T) if model._fused else None
+        model._kernel = _fused.select(model.loss, T, model._fused, _units(model))
         metrics, units = _resolve_metrics(model, y)
         MT = [_data.metric_targets(y, metric.kind, units, model.dtype) for metric in metrics]
         val = None
