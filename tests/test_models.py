@@ -385,6 +385,7 @@ def test_digits_example_reaches_95_percent(capsys):
 
 @pytest.mark.parametrize("name,act,kind", [("binary_crossentropy", "sigmoid", "binary"),
                                            ("categorical_crossentropy", "softmax", "onehot"),
+                                           ("categorical_crossentropy", "softmax", "unit"),
                                            ("sparse_categorical_crossentropy", "softmax", "labels"),
                                            ("mse", "linear", "real")])
 @pytest.mark.parametrize("weighted", [False, True])

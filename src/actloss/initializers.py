@@ -37,6 +37,8 @@ i.e. ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``; Keras's and ours is ``glorot_unifor
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._config import floatx_dtype
@@ -49,7 +51,7 @@ def _fans(shape) -> tuple[float, float]:
         return 1.0, 1.0
     if len(shape) == 1:
         return float(shape[0]), float(shape[0])
-    receptive = float(np.prod(shape[:-2])) if len(shape) > 2 else 1.0
+    receptive = float(math.prod(shape[:-2])) if len(shape) > 2 else 1.0
     return shape[-2] * receptive, shape[-1] * receptive
 
 
@@ -72,7 +74,7 @@ class Initializer:
         self.params = params
 
     def __call__(self, shape, dtype=None, rng=None) -> np.ndarray:
-        shape = tuple(int(s) for s in np.atleast_1d(shape)) if np.ndim(shape) else (int(shape),)
+        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(map(int, shape))
         dtype = np.dtype(dtype) if dtype is not None else floatx_dtype()
         g = rng if rng is not None else _default_rng()
         return np.asarray(self._draw(g, shape, **self.params), dtype=dtype)
@@ -113,7 +115,7 @@ def _variance_scaling(g, shape, scale=1.0, mode="fan_in", distribution="truncate
 
 def _orthogonal(g, shape, gain=1.0, seed=None):
     g = np.random.default_rng(seed) if seed is not None else g
-    rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    rows = int(math.prod(shape[:-1])) if len(shape) > 1 else 1
     cols = shape[-1]
     a = g.standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(a)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 
+import math
+
 import numpy as np
 
 _counters: dict = defaultdict(itertools.count)
@@ -86,7 +88,7 @@ class Layer:
         return list(self._weights)
 
     def count_params(self) -> int:
-        return sum(int(np.prod(shape)) for _, shape, _ in self.weight_specs())
+        return sum(int(math.prod(shape)) for _, shape, _ in self.weight_specs())
 
     def get_weights(self) -> list:
         """Copies of the weights, as Keras returns them."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import activations as _activations
@@ -220,7 +222,7 @@ class Flatten(Layer):
     _prefix = "flatten"
 
     def compute_output_shape(self, input_shape):
-        return (int(np.prod(input_shape)),)
+        return (int(math.prod(input_shape)),)
 
     def forward(self, x, ws, training):
         return x.reshape(x.shape[0], -1)

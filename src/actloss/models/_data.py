@@ -15,6 +15,8 @@ from __future__ import annotations
 import mmap
 import os
 
+import math
+
 import numpy as np
 
 from . import _checks
@@ -50,7 +52,7 @@ def prepare_targets(model, y, n: int, name: str = "y"):
     """Targets in the loss's form, checked once (clear errors for labels vs loss)."""
     y = _checks.as_target_array(y)
     out_shape = model._layers[-1].output_shape
-    units = int(np.prod(out_shape))
+    units = int(math.prod(out_shape))
     if y.dtype.kind == "f":
         _checks.check_finite(y, name)
     label_checks(model.loss.name, y, units)

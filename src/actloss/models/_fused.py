@@ -5,10 +5,11 @@ r"""The model's own loss kernels for the training loop: the fused output path (s
 fused kernels; overwritten), ``t`` the prepared targets, ``c`` the reduction factor (``1/n`` for
 ``'mean'``, 1 for ``'sum'``) and ``w`` the sample weights or None. ``loss`` is
 :math:`c\sum_i w_i \ell_i`, ``grad`` its gradient with respect to ``h`` (the factor folded into
-the last operation), ``p`` the predictions. One exponential pass each:
+the last operation), ``p`` the predictions:
 
 * sigmoid + binary cross-entropy (mean over the d outputs, as Keras):
-  :math:`\ell = \frac1d\sum_k \max(z_k,0) - z_k t_k + \log(1 + e^{-|z_k|})`,
+  :math:`\ell = \frac1d\sum_k (1-t_k)\,\mathrm{softplus}(z_k) + t_k\,\mathrm{softplus}(-z_k)`
+  (two non-negative terms: no cancellation when the model is confident),
   :math:`\partial\ell/\partial z = (p - t)/d`;
 * softmax + categorical cross-entropy with :math:`s = z - \max z`, :math:`S = \sum e^{s}`:
   :math:`\ell = \log S \sum_k t_k - \sum_k t_k s_k`, :math:`\partial\ell/\partial z = p\sum_k t_k - t`
@@ -37,21 +38,29 @@ def _reduce(vals, g, c, w):
     return float(np.dot(vals, w)) * c
 
 
+def _flat_dot(a, b) -> float:
+    return float(np.dot(a.reshape(-1), b.reshape(-1)))
+
+
 def bce(z, t, c, w):
+    # -log p = softplus(-z) and -log(1 - p) = softplus(z), each exact for every z (logaddexp):
+    # the loss (1 - t) softplus(z) + t softplus(-z) adds two non-negative terms, so no
+    # cancellation even when the model is confident; p = exp(-softplus(-z)).
     d = z.shape[-1]
-    e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)                       # e = exp(-|z|) <= 1: never overflows
-    vals = np.log1p(e)
-    vals += np.maximum(z, 0)
-    vals -= z * t
-    vals = np.add.reduce(vals, axis=-1) / d if d > 1 else vals.reshape(-1)
-    r = e + 1
-    np.divide(1, r, out=r)                 # r = 1 / (1 + e)
-    p = np.multiply(e, r, out=e)           # sigmoid(z) for z < 0 ...
-    np.copyto(p, r, where=z >= 0)          # ... and for z >= 0
-    g = np.subtract(p, t, out=r)
-    return _reduce(vals, g, c / d, w) * d, g, p
+    nz = np.negative(z)
+    sp_neg = np.logaddexp(0, nz)
+    sp_pos = np.logaddexp(0, z)
+    u = 1 - t
+    if w is None:
+        loss = (_flat_dot(u, sp_pos) + _flat_dot(t, sp_neg)) * (c / d)
+    else:
+        vals = u * sp_pos
+        vals += t * sp_neg
+        loss = float(np.dot(np.add.reduce(vals, axis=-1), w)) * (c / d)
+    p = np.exp(np.negative(sp_neg, out=nz), out=nz)
+    g = p - t
+    g *= c / d if w is None else (w * (c / d))[:, None]
+    return loss, g, p
 
 
 def _softmax_parts(z):
@@ -70,6 +79,19 @@ def cce(z, t, c, w):
     g = p * tsum[:, None]
     g -= t
     return _reduce(vals, g, c, w), g, p
+
+
+def cce_unit(z, t, c, w):
+    """``cce`` for targets whose rows sum to 1 (one-hot or probabilities; checked once per
+    fit): the loss is log S - <t, s> and the gradient p - t."""
+    p, log_s = _softmax_parts(z)
+    if w is None:
+        loss = (float(np.add.reduce(log_s)) - _flat_dot(t, z)) * c
+    else:
+        loss = float(np.dot(log_s - np.add.reduce(t * z, axis=-1), w)) * c
+    g = p - t
+    g *= c if w is None else (w * c)[:, None]
+    return loss, g, p
 
 
 def scce(z, t, c, w):
@@ -107,7 +129,8 @@ def select(loss, targets, fused: bool, units: int):
     if fused and loss.name == "binary_crossentropy" and dense:
         return bce
     if fused and loss.name == "categorical_crossentropy" and dense:
-        return cce
+        rows = np.add.reduce(targets, axis=-1, dtype=np.float64)
+        return cce_unit if np.all(np.abs(rows - 1) <= 1e-6) else cce
     if fused and loss.name == "sparse_categorical_crossentropy" and targets.ndim == 1 \
             and targets.dtype.kind in "iu":
         return scce

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import losses as _losses
@@ -120,7 +122,7 @@ class Sequential:
         for layer in self._layers:
             shape = layer.build(shape)
             specs.append(layer.weight_specs())
-        sizes = [int(np.prod(s)) for layer_specs in specs for _, s, _ in layer_specs]
+        sizes = [int(math.prod(s)) for layer_specs in specs for _, s, _ in layer_specs]
         total = sum(sizes)
         self._params = np.zeros(total, self.dtype)
         self._grads = np.zeros(total, self.dtype)
@@ -129,7 +131,7 @@ class Sequential:
         for layer, layer_specs in zip(self._layers, specs):
             ws, gs = [], []
             for _, s, init in layer_specs:
-                n = int(np.prod(s))
+                n = int(math.prod(s))
                 w = self._params[offset:offset + n].reshape(s)
                 if hasattr(init, "get_config"):
                     w[...] = init(s, dtype=self.dtype, rng=self._rng)

@@ -45,7 +45,7 @@ def _arrays(model, x, y, sample_weight, class_weight, name="x"):
 
 
 def _units(model) -> int:
-    return int(np.prod(model._layers[-1].output_shape))
+    return int(math.prod(model._layers[-1].output_shape))
 
 
 def _resolve_metrics(model, y):
@@ -321,7 +321,7 @@ def _small_gemm_limit(model, source, epochs):
     batch = getattr(source, "B", None)
     if batch is None or not source.steps:
         return None
-    sizes = [batch * int(np.prod(layer.input_shape)) * layer.units
+    sizes = [batch * int(math.prod(layer.input_shape)) * layer.units
              for layer in model._layers if hasattr(layer, "units")]
     if not sizes or max(sizes) > SMALL_GEMM or 3 * sum(sizes) * source.steps * epochs < LONG_FIT:
         return None
