@@ -48,6 +48,7 @@ class Optimizer:
         if hyper.get("epsilon", 1.0) < 0:
             raise ValueError(f"Expected epsilon >= 0; received epsilon={hyper['epsilon']!r}")
         self._rule = rule
+        self._update = getattr(self, "_" + rule)
         self._hyper = hyper
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
@@ -125,7 +126,9 @@ class Optimizer:
     def apply(self, p: np.ndarray, g: np.ndarray) -> None:
         """One update of the flat parameters ``p`` in place from gradients ``g`` (``g`` may be
         overwritten). The model calls this once per batch."""
-        lr = self.learning_rate
+        lr = self._lr
+        if callable(lr):
+            lr = float(lr(self.iterations))
         t = self._state["_tmp"]
         if self.clipnorm is not None or self.global_clipnorm is not None \
                 or self.clipvalue is not None:
@@ -134,7 +137,7 @@ class Optimizer:
             np.multiply(p, lr * self.weight_decay, out=t)
             p -= t
         self.iterations += 1
-        getattr(self, "_" + self._rule)(p, g, t, lr, self.iterations, self._hyper, self._state)
+        self._update(p, g, t, lr, self.iterations, self._hyper, self._state)
 
     def _clip(self, g, t):
         if self.clipvalue is not None:
