@@ -125,7 +125,7 @@ class ArraySource:
     def _taken(self, arrays, perm):
         if self._bufs is None:
             self._bufs = [None if a is None else np.empty_like(a) for a in arrays]
-        return [None if a is None else np.take(a, perm, axis=0, out=buf)
+        return [None if a is None else np.take(a, perm, axis=0, out=buf, mode="clip")
                 for a, buf in zip(arrays, self._bufs)]
 
     def batches(self):
@@ -154,7 +154,7 @@ class ArraySource:
         if self._file is not None:
             rows = self._file.read(idx)
         elif self.X.dtype == self.dtype:
-            return np.take(self.X, idx, axis=0, out=buf)
+            return np.take(self.X, idx, axis=0, out=buf, mode="clip")  # valid indices: no check copy
         else:
             rows = self.X[idx]
         np.copyto(buf, rows, casting="unsafe")
