@@ -32,6 +32,14 @@ def set_random_seed(seed: int) -> None:
     _state["rng"] = np.random.default_rng(int(seed))
 
 
+def new_seed() -> int:
+    """A seed for a new stream (a model's): from the seeded generator, or from ``np.random``."""
+    g = _state["rng"]
+    if g is None:
+        return int(np.random.randint(2**31 - 1))
+    return int(g.integers(2**63 - 1))
+
+
 def rng() -> np.random.Generator:
     """actloss's generator: the seeded one, or a fresh one seeded from ``np.random``'s state."""
     g = _state["rng"]

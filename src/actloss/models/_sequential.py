@@ -11,7 +11,7 @@ from .. import metrics as _metrics
 from .. import optimizers as _optimizers
 from .._config import floatx_dtype
 from ..layers import InputSpec, Layer
-from ..utils import rng as _global_rng
+from ..utils import new_seed as _new_seed
 from . import _checks, _training
 
 _IGNORED_COMPILE_ARGS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
@@ -68,6 +68,10 @@ class Sequential:
     # ------------------------------------------------------------------ structure
     @property
     def layers(self) -> list:
+        """The layers (``Input`` excluded, as Keras); reading it builds the model's weights
+        when the input shape is known, so ``model.layers[0].kernel`` exists (Keras builds at
+        ``add``; actloss builds once, on first need, instead of once per ``add``)."""
+        self._ensure_built()
         return list(self._layers)
 
     def add(self, layer) -> None:
@@ -86,7 +90,6 @@ class Sequential:
         if not self._layers and self._input_shape is None:
             self._input_shape = layer.input_shape
         self._layers.append(layer)
-        self._ensure_built()  # Keras builds as soon as the input shape is known
         if getattr(self, "_compiled", False):  # the output layer changed: redo compile's checks
             self.compile(self.optimizer, self.loss, self._metric_ids)
 
@@ -117,7 +120,7 @@ class Sequential:
             raise ValueError("The model has no layers; add one with model.add(Dense(...))")
         self.dtype = floatx_dtype()
         if self._rng is None:  # the model's own stream: weights, shuffling, dropout
-            self._rng = np.random.default_rng(_global_rng().integers(0, 2**63 - 1))
+            self._rng = np.random.default_rng(_new_seed())
         shape, specs = self._input_shape, []
         for layer in self._layers:
             shape = layer.build(shape)
@@ -154,6 +157,11 @@ class Sequential:
                                               zip(layer.weights, kept[k:k + n])):
                     layer.set_weights(kept[k:k + n])
                 k += n
+
+    def _build_for(self, x_shape) -> None:
+        """Build from the data's shape only when no input shape was declared."""
+        if not self.built:
+            self.build(None if self._input_shape is not None else x_shape[1:])
 
     def _ensure_built(self) -> None:
         if not self.built and not self.__dict__.get("_deferred") \
@@ -265,8 +273,7 @@ class Sequential:
                              f"of shape {x.shape}: write {name}.reshape(1, -1)")
         if x.ndim == 1:
             x = x.reshape(-1, 1)
-        if not self.built:
-            self.build(x.shape[1:])
+        self._build_for(x.shape)
         _checks.check_width(x.shape, self._input_shape, name)
         return x
 

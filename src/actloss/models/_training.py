@@ -34,8 +34,7 @@ def _arrays(model, x, y, sample_weight, class_weight, name="x"):
         x = np.ascontiguousarray(x, model.dtype)
         _checks.check_finite(x, name)
     else:
-        if not model.built:
-            model.build(x.shape[1:])
+        model._build_for(x.shape)
         _checks.check_width(x.shape, model._input_shape, name)
     n = len(x)
     y = np.asarray(y)

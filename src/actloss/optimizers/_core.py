@@ -126,8 +126,10 @@ class Optimizer:
 
     def _chunks(self, p, g):
         """Per-worker slices of (p, g, tmp, state), or None below :data:`PARALLEL_MIN`."""
+        if self._n < PARALLEL_MIN:
+            return None
         k = _workers()
-        if self._n < PARALLEL_MIN or k < 2:
+        if k < 2:
             return None
         if self._views is None or self._views[0] is not p or self._views[1] is not g:
             step = -(-self._n // k // 4096) * 4096
