@@ -191,15 +191,18 @@ def test_state_round_trip_resumes_exactly():
 @pytest.mark.parametrize("opt,rule", CASES, ids=[repr(c[0]) for c in CASES])
 def test_parallel_update_is_identical(opt, rule, monkeypatch, rng):
     """Large models update in chunks on several threads: bit-identical to one pass."""
-    from actloss.optimizers import _core
+    from actloss import _numerics
     config = opt.get_config()
     grads = rng.standard_normal((3, 20000))
     w0 = rng.standard_normal(20000)
     serial = run(optimizers.get(config), w0=w0, grads=grads)
-    monkeypatch.setattr(_core, "PARALLEL_MIN", 1000)
-    monkeypatch.setattr(_core, "_workers", lambda: 3)
-    chunked = optimizers.get(config)
-    parallel = run(chunked, w0=w0, grads=grads)
-    assert chunked._views is not None and len(chunked._views[2]) == 3
+    monkeypatch.setattr(_numerics, "PARALLEL_MIN", 1000)
+    monkeypatch.setattr(_numerics, "_threads", lambda: 3)
+    calls = []
+    original = optimizers.Optimizer._elementwise
+    monkeypatch.setattr(optimizers.Optimizer, "_elementwise",
+                        lambda self, p, *a: (calls.append(p.size), original(self, p, *a)))
+    parallel = run(optimizers.get(config), w0=w0, grads=grads)
+    assert sorted(set(calls)) == [3616, 8192]  # three parts per step
     for a, b in zip(serial, parallel):
         np.testing.assert_array_equal(a, b)

@@ -11,32 +11,13 @@ Per step, in Keras 3's order: clip the gradient (``clipnorm`` per weight tensor,
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
+from .. import _numerics
 from . import schedules as _schedules
 
 _RULES = ("sgd", "rmsprop", "adagrad", "adam", "nadam")
-# From this many parameters on, the elementwise update is split over the cores (NumPy releases
-# the GIL in its loops): 1.5x faster for 400k parameters on 2 cores. Results are identical,
-# every operation being elementwise.
-PARALLEL_MIN = 2**17
-_pool_state: dict = {"pool": None}
-
-
-def _workers() -> int:
-    return min(os.cpu_count() or 1, 4)
-
-
-def _pool():
-    if _pool_state["pool"] is None:
-        from concurrent.futures import ThreadPoolExecutor  # only for large models
-        _pool_state["pool"] = ThreadPoolExecutor(max_workers=_workers() - 1,
-                                                 thread_name_prefix="actloss-optimizer")
-    return _pool_state["pool"]
-
-
 class Optimizer:
     """The shared core. Use the Keras-named subclasses (:class:`Adam`, :class:`SGD` ...).
 
@@ -122,22 +103,6 @@ class Optimizer:
             self._state["_tmp2"] = np.empty(n, dtype)
         self._segments = None if segments is None else np.asarray(segments)
         self._n = n
-        self._views = None
-
-    def _chunks(self, p, g):
-        """Per-worker slices of (p, g, tmp, state), or None below :data:`PARALLEL_MIN`."""
-        if self._n < PARALLEL_MIN:
-            return None
-        k = _workers()
-        if k < 2:
-            return None
-        if self._views is None or self._views[0] is not p or self._views[1] is not g:
-            step = -(-self._n // k // 4096) * 4096
-            bounds = [(a, min(a + step, self._n)) for a in range(0, self._n, step)]
-            views = [(p[a:b], g[a:b], self._state["_tmp"][a:b],
-                      {key: arr[a:b] for key, arr in self._state.items()}) for a, b in bounds]
-            self._views = (p, g, views)
-        return self._views[2]
 
     def get_state(self) -> dict:
         """Arrays and counters that, restored with :meth:`set_state`, make training resume exactly."""
@@ -170,14 +135,18 @@ class Optimizer:
         self.iterations += 1
         if self._rule == "nadam":  # the running product advances once per step
             self._u_product *= self._hyper["beta_1"] * (1 - 0.5 * 0.96 ** self.iterations)
-        chunks = self._chunks(p, g)
-        if chunks is None:
-            self._elementwise(p, g, t, self._state, lr)
+        state = self._state
+        if p.size * 5 < _numerics.PARALLEL_MIN:  # small models: one call, no thread hand-off
+            self._elementwise(p, g, t, state, lr)
             return
-        futures = [_pool().submit(self._elementwise, *chunk, lr) for chunk in chunks[1:]]
-        self._elementwise(*chunks[0], lr)
-        for future in futures:
-            future.result()
+
+        def part(a, b):  # elementwise only, so the parts may run on several threads
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._elementwise(p[a:b], g[a:b], t[a:b],
+                                  {k: v[a:b] for k, v in state.items()}, lr)
+
+        # ~5 arrays are read or written per parameter: large models update on all cores
+        _numerics.run_parts(part, p.size, unit=4096, weight=5)
 
     def _elementwise(self, p, g, t, state, lr):
         if self.weight_decay:
