@@ -45,7 +45,10 @@ class Sequential:
 
     Weights, their gradients and the optimizer state each live in one flat vector; every
     layer's ``kernel``/``bias`` is a view into it. ``dtype`` is ``actloss.floatx()`` at build
-    time (float32 unless :func:`actloss.set_floatx` says otherwise).
+    time (float32 unless :func:`actloss.set_floatx` says otherwise). The weights are created
+    once, on first need (``model.layers``, ``compile``, ``fit``, ``summary``, ``get_weights``
+    ...), not at every ``add`` as Keras does; a Dense object held outside the model has
+    ``kernel is None`` until then.
     """
 
     def __init__(self, layers=None, name=None):
