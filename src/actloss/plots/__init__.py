@@ -52,6 +52,14 @@ def _axes(ax, title=None):
     return ax
 
 
+def integer_ticks(ax):
+    """Whole numbers only on the x axis (epochs, layers)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return ax
+
+
 def save(fig_or_ax, path, dpi: int = 110) -> Path:
     """Write the figure (or the figure of an Axes) to ``path``: ``.png`` or ``.svg``."""
     path = Path(path)
@@ -134,7 +142,7 @@ def history(hist, keys=None, ax=None, title="Training history"):
                 linestyle="--" if key.startswith("val_") else "-")
     ax.set_xlabel("epoch")
     ax.legend(fontsize="small")
-    return ax
+    return integer_ticks(ax)
 
 
 def gradient_flow(hist, ax=None, key="grad_norm_per_layer", title="Gradient flow"):
@@ -148,7 +156,7 @@ def gradient_flow(hist, ax=None, key="grad_norm_per_layer", title="Gradient flow
         ax.bar(np.arange(1, len(values) + 1), values)
         ax.set_xlabel("layer")
         ax.set_ylabel("RMS weight gradient")
-        return ax
+        return integer_ticks(ax)
     h = history_dict(hist)
     per_epoch = np.asarray(h[key], dtype=np.float64)  # (epochs, layers)
     epochs = np.asarray(h.get("diagnostics_epochs", range(len(per_epoch)))) + 1
@@ -158,7 +166,7 @@ def gradient_flow(hist, ax=None, key="grad_norm_per_layer", title="Gradient flow
     ax.set_xlabel("epoch")
     ax.set_ylabel("RMS weight gradient")
     ax.legend(fontsize="x-small", ncol=2)
-    return ax
+    return integer_ticks(ax)
 
 
 def dead_units(hist, ax=None, title="Dead units"):
@@ -179,8 +187,8 @@ def dead_units(hist, ax=None, title="Dead units"):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("epoch")
     ax.set_ylabel("fraction of units dead")
-    return ax
+    return integer_ticks(ax)
 
 
 __all__ = ["activations", "losses", "history", "gradient_flow", "dead_units", "save",
-           "new_axes"]
+           "new_axes", "integer_ticks"]
