@@ -112,7 +112,10 @@ def initializer_for(activation: str) -> str:
 
 def build_grid(ds, activations, losses=None, optimizers=("adam",), learning_rates=(1e-3,),
                hidden=(64, 64), epochs=20, batch_size=32, seeds=1) -> list[dict]:
-    """Every cell of activation x loss x optimizer x learning rate x seed, validated."""
+    """Every cell of activation x loss x optimizer x learning rate x seed, validated.
+
+    ``seeds``: a count N (seeds 0..N-1) or a list of seeds.
+    """
     from .. import activations as A, losses as L
 
     acts = _canonical("activations", activations, A.REGISTRY)
@@ -126,11 +129,13 @@ def build_grid(ds, activations, losses=None, optimizers=("adam",), learning_rate
     hidden = [int(h) for h in hidden]
     if any(h < 1 for h in hidden):
         raise ValueError(f"--hidden: layer widths must be >= 1; received {hidden}")
-    for flag, value in (("epochs", epochs), ("batch-size", batch_size), ("seeds", seeds)):
+    seed_list = list(range(int(seeds))) if isinstance(seeds, (int, str)) else \
+        [int(s) for s in seeds]
+    for flag, value in (("epochs", epochs), ("batch-size", batch_size), ("seeds", len(seed_list))):
         if int(value) < 1:
             raise ValueError(f"--{flag}: expected an integer >= 1; received {value}")
     cells = []
-    for act, loss, opt, lr, seed in itertools.product(acts, losses, opts, lrs, range(int(seeds))):
+    for act, loss, opt, lr, seed in itertools.product(acts, losses, opts, lrs, seed_list):
         cells.append({"format": FORMAT, "dataset": ds.name, "data": ds.fingerprint,
                       "task": ds.task, "activation": act, "init": initializer_for(act),
                       "loss": loss, "optimizer": opt, "learning_rate": lr, "hidden": hidden,
