@@ -68,6 +68,14 @@ def metric(spec, y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.mean(labels == y))
 
 
+def predict(model, x):
+    """``model.predict(x)`` without a progress display."""
+    try:
+        return model.predict(x, verbose=0)
+    except TypeError:
+        return model.predict(x)
+
+
 def _seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -100,8 +108,11 @@ def _make_callbacks(spec, ds, y_val, x_sample, y_sample, y_sample_enc):
             self.values = {"metric": [], "val_metric": []}
 
         def on_epoch_end(self, epoch, logs=None):
-            self.values["metric"].append(metric(spec, y_sample, self.model.predict(x_sample)))
-            self.values["val_metric"].append(metric(spec, y_val, self.model.predict(ds.x_val)))
+            # trace: inference mode, leaves the training state alone (safe inside fit)
+            out = self.model.trace(x_sample).outputs[-1]
+            self.values["metric"].append(metric(spec, y_sample, out))
+            out = self.model.trace(ds.x_val).outputs[-1]
+            self.values["val_metric"].append(metric(spec, y_val, out))
 
     return MetricCallback(), DiagnosticsCallback(x_sample, y_sample_enc)
 
@@ -165,7 +176,7 @@ def _train(cell: dict, ds) -> dict:
               "epochs_run": epochs_run, "curves": curves}
     for split, x, y in (("train", ds.x_train, ds.y_train), ("val", ds.x_val, ds.y_val),
                         ("test", ds.x_test, ds.y_test)):
-        pred = model.predict(x)
+        pred = predict(model, x)
         if not np.all(np.isfinite(pred)):
             raise FloatingPointError(f"diverged: non-finite predictions on the {split} split")
         result[f"{split}_loss"] = float(loss(encode_targets(y, spec, k), pred))
