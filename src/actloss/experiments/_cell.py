@@ -88,11 +88,12 @@ def build_model(cell: dict, spec, n_features: int):
     from ..layers import Dense
     from ..models import Sequential
 
+    # explicit names: automatic ones count layers per process and would differ by executor
     layers = [Dense(width, activation=cell["activation"], kernel_initializer=cell["init"],
-                    **({"input_shape": (n_features,)} if i == 0 else {}))
+                    name=f"hidden_{i + 1}", **({"input_shape": (n_features,)} if i == 0 else {}))
               for i, width in enumerate(cell["hidden"])]
     first = {} if layers else {"input_shape": (n_features,)}
-    layers.append(Dense(spec.units, activation=spec.activation, **first))
+    layers.append(Dense(spec.units, activation=spec.activation, name="output", **first))
     return Sequential(layers)
 
 
