@@ -9,7 +9,7 @@ import math
 import random
 import time
 import warnings
-from contextlib import redirect_stdout
+from contextlib import nullcontext, redirect_stdout
 
 import numpy as np
 
@@ -118,6 +118,20 @@ def _make_callbacks(spec, ds, y_val, x_sample, y_sample, y_sample_enc):
     return MetricCallback(), DiagnosticsCallback(x_sample, y_sample_enc)
 
 
+def one_blas_thread():
+    """Limit BLAS to one thread inside a cell (threadpoolctl, which scikit-learn brings).
+
+    Cells are small matrix products: threads cost more than they save, several cells side by
+    side oversubscribe the cores (100x slower measured on 2 busy cores), and one thread gives
+    the same rounding wherever the cell runs.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def run_cell(cell: dict, ds) -> dict:
     """Train the network ``cell`` describes on ``ds``; return its measurements (plain data).
 
@@ -129,7 +143,8 @@ def run_cell(cell: dict, ds) -> dict:
     printed = io.StringIO()
     caught: list = []
     try:
-        with warnings.catch_warnings(record=True) as caught, redirect_stdout(printed):
+        with warnings.catch_warnings(record=True) as caught, redirect_stdout(printed), \
+                one_blas_thread():
             warnings.simplefilter("always")
             out.update(_train(cell, ds))
     except Exception as exc:  # the sweep goes on; the error is recorded

@@ -11,8 +11,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 
 from ._cell import clean, run_cell, run_in_worker, set_worker_dataset
+
+
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _failed(exc: BaseException) -> dict:
@@ -47,13 +51,29 @@ def execute(cells, ds, jobs: int = 1, scheduler: str | None = None):
             yield cell, run_cell(cell, ds)
 
 
+@contextmanager
+def _single_threaded_children():
+    """One BLAS/OpenMP thread in the processes started inside (they read it at start-up)."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _processes(cells, ds, jobs: int):
     # spawn: a clean interpreter per worker (no forked locks or threads), the same on every OS
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=set_worker_dataset,
                                initargs=(ds,))
     try:
-        futures = {pool.submit(run_in_worker, cell): cell for cell in cells}
+        with _single_threaded_children():  # the workers start during the first submits
+            futures = {pool.submit(run_in_worker, cell): cell for cell in cells}
         for future in as_completed(futures):
             try:
                 result = future.result()
