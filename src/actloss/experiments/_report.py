@@ -14,7 +14,8 @@ from ._grid import group_key
 from ._results import table_rows
 
 _CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 1200px;
+       color: #222; }
 table { border-collapse: collapse; font-size: 14px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: left; }
 th { background: #f3f3f3; } tr:first-child td { font-weight: 600; }
@@ -76,7 +77,7 @@ def figures(out: Path, cells_results, ranking) -> dict[str, Path]:
                     values = np.asarray([np.nan if v is None else v for v in curves[name]], float)
                     ax.plot(np.arange(1, len(values) + 1), values, color=f"C{i}",
                             linestyle="--" if name.startswith("val") else "-", linewidth=1,
-                            label=f"seed {cell['seed']} {name.split('_')[0]}")
+                            label=f"seed {cell['seed']} {'val' if name.startswith('val') else 'train'}")
             ax.set_title(_label(key), fontsize=9)
             plots.integer_ticks(ax)
             ax.set_xlabel("epoch", fontsize=8)
