@@ -16,20 +16,19 @@ def names(text: str) -> list[str]:
     return out
 
 
-def floats(text: str) -> list[float]:
-    try:
-        return [float(t) for t in names(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers; received {text!r}") \
-            from None
+def _list_of(convert, what: str):
+    def parse(text: str) -> list:
+        try:
+            return [convert(t) for t in names(text)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated {what}; received "
+                                             f"{text!r}") from None
+    parse.__name__ = f"list of {what}"
+    return parse
 
 
-def ints(text: str) -> list[int]:
-    try:
-        return [int(t) for t in names(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers; received {text!r}") \
-            from None
+floats = _list_of(float, "numbers")
+ints = _list_of(int, "integers")
 
 
 def positive_int(text: str) -> int:
