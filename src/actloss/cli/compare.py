@@ -32,9 +32,9 @@ def add_parser(sub) -> None:
     add_training_flags(p)
     p.add_argument("--seeds", type=positive_int, default=1, metavar="N",
                    help="seeds 0..N-1 per configuration (default: 1)")
-    p.add_argument("--jobs", type=jobs, default=1, metavar="N",
+    p.add_argument("--jobs", type=jobs, metavar="N",
                    help="local worker processes, 0 = all cores (default: 1); with "
-                        "--scheduler local, the number of Dask workers")
+                        "--scheduler local, the number of Dask workers (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDR|local",
                    help="run on the Dask cluster at ADDR (tcp://HOST:PORT), or 'local' to "
                         "start a LocalCluster here (the dask extra)")
@@ -68,7 +68,9 @@ def run_comparison(args, **overrides):
     options = dict(target=args.target, activations=args.activations, losses=args.losses,
                    optimizers=args.optimizers, learning_rates=args.learning_rates,
                    hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size,
-                   seeds=args.seeds, jobs=args.jobs, scheduler=args.scheduler, out=args.out,
+                   seeds=args.seeds, scheduler=args.scheduler, out=args.out,
+                   jobs=args.jobs if args.jobs is not None else
+                   (0 if args.scheduler == "local" else 1),
                    progress=not getattr(args, "quiet", False),
                    command=command_line(args))
     options.update(overrides)

@@ -68,7 +68,14 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
             learning_rates=(1e-3,), hidden=(64, 64), epochs=20, batch_size=32, seeds=1,
             jobs=1, scheduler=None, out="runs/compare", progress=True, report=True,
             command="", echo=print) -> Comparison:
-    """Run the grid (see the module docstring) and write the results into ``out``."""
+    """Run the grid (see the module docstring) and write the results into ``out``.
+
+    ``jobs > 1`` starts worker processes with the ``spawn`` method, so a script that calls
+    ``compare`` with jobs must do so under ``if __name__ == "__main__":`` (as with any
+    ``multiprocessing`` code). ``scheduler="local"`` starts a Dask ``LocalCluster`` of ``jobs``
+    workers (0: all cores); ``"tcp://HOST:PORT"`` uses a running cluster, whose workers need
+    actloss installed. Returns a :class:`Comparison`; ``echo`` prints the progress lines.
+    """
     from .. import datasets
 
     ds = datasets.load(dataset, target=target)
