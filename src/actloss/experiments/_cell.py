@@ -150,6 +150,7 @@ def run_cell(cell: dict, ds) -> dict:
     except Exception as exc:  # the sweep goes on; the error is recorded
         error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         said = [str(w.message) for w in caught] + printed.getvalue().splitlines()
+        said.sort(key=lambda text: "diverg" not in text.lower())  # the model's own word first
         if isinstance(exc, FloatingPointError) and said:
             error += f" ({said[0].splitlines()[0].strip()})"
         out.update(status="failed", error=error)
