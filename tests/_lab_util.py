@@ -20,13 +20,3 @@ def binary_data(rng, n=256, d=10):
     y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.float64)
     return x, y
 
-
-def _has_models() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("actloss.models") is not None
-
-
-# Until the models branch is merged, the model-dependent tests of the lab skip.
-needs_model = __import__("pytest").mark.skipif(not _has_models(),
-                                               reason="actloss.models not merged yet")

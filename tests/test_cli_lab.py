@@ -5,7 +5,6 @@ import os
 
 import pytest
 
-from _lab_util import needs_model
 from actloss.cli import main
 
 
@@ -70,7 +69,6 @@ def test_gradcheck_all_passes(capsys):
     assert "FAIL" not in capsys.readouterr().out
 
 
-@needs_model
 def test_compare_and_train_write_only_under_out(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rows = "\n".join(f"{i % 7},{(i * 3) % 5},{'ab'[(i % 7) > 3]}" for i in range(60))

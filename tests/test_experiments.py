@@ -5,11 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from _lab_util import needs_model
 from actloss import datasets
 from actloss.experiments import build_grid, compare, output_spec
 
-pytestmark = needs_model
 TINY = dict(activations=["relu", "tanh"], hidden=[8], epochs=3, batch_size=64, seeds=2,
             progress=False, report=False, echo=lambda *a: None)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from _lab_util import binary_data, deep_net, needs_model
+from _lab_util import binary_data, deep_net
 from actloss import plots
 
 
@@ -70,7 +70,6 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         plots.activations(["relu"])
 
 
-@needs_model
 def test_history_of_a_real_fit(tmp_path, rng):
     from actloss.diagnostics import DiagnosticsCallback
 

@@ -8,9 +8,7 @@ import subprocess
 
 import pytest
 
-from _lab_util import needs_model
 
-pytestmark = needs_model
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and
                  shutil.os.path.exists(p)), None)
