@@ -1,0 +1,121 @@
+"""Compare activations, losses, optimizers and learning rates on a data set: the lab.
+
+:func:`compare` trains every cell of the grid activation x loss x optimizer x learning rate x
+seed, on this process, on local processes (``jobs``) or on a Dask cluster (``scheduler``), and
+writes into ``out``:
+
+* ``cells/<key>.json``: each cell as soon as it finishes (a rerun skips those; a changed
+  configuration has another key);
+* ``results.csv``, ``results.json``: one row per cell (configuration, final train/val/test loss
+  and metric, epochs run, time, dead-unit fraction, first/last layer gradient ratio);
+* PNG figures and ``report.html``, a self-contained page with the ranked table.
+
+>>> from actloss.experiments import build_grid
+>>> from actloss.datasets import load
+>>> cells = build_grid(load("xor", n_samples=40), ["relu", "tanh"], seeds=2)
+>>> len(cells), cells[0]["loss"], cells[0]["init"]
+(4, 'binary_crossentropy', 'he_normal')
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._cell import run_cell
+from ._executors import describe, execute
+from ._grid import build_grid, cell_key, group_key, output_spec
+from ._report import figures, write_report
+from ._results import format_table, rank, write_json, write_results
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` produced: every cell with its result, the ranking, the files."""
+
+    cells: list = field(default_factory=list)       # [(cell, result)] in grid order
+    ranking: list = field(default_factory=list)
+    table: str = ""
+    out: Path | None = None
+    skipped: int = 0
+    report: Path | None = None
+
+
+def _load_finished(path: Path, cell: dict):
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # absent or half-written: run it again
+    if saved.get("config") != cell or saved.get("result", {}).get("status") not in ("ok", "failed"):
+        return None
+    return saved["result"]
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, initial=initial, unit="cell", desc="compare", file=sys.stderr,
+                dynamic_ncols=True)
+
+
+def compare(dataset, *, target=None, activations=("relu",), losses=None, optimizers=("adam",),
+            learning_rates=(1e-3,), hidden=(64, 64), epochs=20, batch_size=32, seeds=1,
+            jobs=1, scheduler=None, out="runs/compare", progress=True, report=True,
+            command="", echo=print) -> Comparison:
+    """Run the grid (see the module docstring) and write the results into ``out``.
+
+    ``jobs > 1`` starts worker processes with the ``spawn`` method, so a script that calls
+    ``compare`` with jobs must do so under ``if __name__ == "__main__":`` (as with any
+    ``multiprocessing`` code). ``scheduler="local"`` starts a Dask ``LocalCluster`` of ``jobs``
+    workers (0: all cores); ``"tcp://HOST:PORT"`` uses a running cluster, whose workers need
+    actloss installed. Returns a :class:`Comparison`; ``echo`` prints the progress lines.
+    """
+    from .. import datasets
+
+    ds = datasets.load(dataset, target=target)
+    cells = build_grid(ds, activations, losses, optimizers, learning_rates, hidden, epochs,
+                       batch_size, seeds)
+    out = Path(out)
+    cell_dir = out / "cells"
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for cell in cells:
+        found = _load_finished(cell_dir / f"{cell_key(cell)}.json", cell)
+        if found is not None:
+            results[cell_key(cell)] = found
+    todo = [c for c in cells if cell_key(c) not in results]
+    skipped = len(cells) - len(todo)
+    echo(f"{ds.describe()}")
+    echo(f"{len(cells)} cells" + (f" ({skipped} already finished in {cell_dir})" if skipped
+                                  else "") + f"; running {len(todo)} on {describe(jobs, scheduler)}")
+    bar = _progress(len(cells), skipped, progress and bool(todo))
+    try:
+        for cell, result in execute(todo, ds, jobs=jobs, scheduler=scheduler):
+            key = cell_key(cell)
+            write_json(cell_dir / f"{key}.json", {"key": key, "config": cell, "result": result})
+            results[key] = result
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(f"{cell['activation']} seed {cell['seed']}: "
+                                    f"{result['status']}", refresh=False)
+    finally:
+        if bar is not None:
+            bar.close()
+    done = [(c, results[cell_key(c)]) for c in cells]
+    ranking = rank(done)
+    comparison = Comparison(done, ranking, format_table(ranking), out, skipped)
+    write_results(out, ds, done, ranking)
+    if report:
+        images = figures(out, done, ranking)
+        comparison.report = write_report(out, ds, done, ranking, images, command)
+    return comparison
+
+
+__all__ = ["compare", "Comparison", "build_grid", "cell_key", "group_key", "output_spec",
+           "run_cell", "execute", "rank", "format_table"]

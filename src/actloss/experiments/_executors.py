@@ -1,0 +1,120 @@
+"""Where the cells run: in this process, in local processes, or on a Dask cluster.
+
+Each executor yields ``(cell, result)`` pairs as cells finish, in whatever order they finish;
+the caller writes each one to disk at once. A cell's result never depends on the executor:
+:func:`run_cell` seeds everything inside the cell, and the data set is the same arrays
+everywhere (sent once to each worker).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+
+from ._cell import clean, run_cell, run_in_worker, set_worker_dataset
+
+
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _failed(exc: BaseException) -> dict:
+    return clean({"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+                  "time_s": 0.0, "warnings": []})
+
+
+def describe(jobs: int = 1, scheduler: str | None = None) -> str:
+    if scheduler == "local":
+        return f"a local Dask cluster of {jobs or os.cpu_count()} worker processes"
+    if scheduler:
+        return f"the Dask cluster at {scheduler}"
+    return "this process" if jobs <= 1 else f"{jobs} local processes"
+
+
+def execute(cells, ds, jobs: int = 1, scheduler: str | None = None):
+    """Run ``cells`` on ``ds`` and yield ``(cell, result)`` as each finishes.
+
+    ``scheduler``: ``None`` (local), ``"local"`` (start a Dask ``LocalCluster`` of ``jobs``
+    worker processes, all cores when ``jobs`` is 0) or a Dask scheduler address such as
+    ``"tcp://10.0.0.5:8786"``. Without a scheduler, ``jobs > 1`` uses a process pool.
+    """
+    cells = list(cells)
+    if not cells:
+        return
+    if scheduler:
+        yield from _dask(cells, ds, scheduler, jobs)
+    elif jobs > 1 and len(cells) > 1:
+        yield from _processes(cells, ds, min(jobs, len(cells)))
+    else:
+        for cell in cells:
+            yield cell, run_cell(cell, ds)
+
+
+@contextmanager
+def _single_threaded_children():
+    """One BLAS/OpenMP thread in the processes started inside (they read it at start-up)."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _processes(cells, ds, jobs: int):
+    # spawn: a clean interpreter per worker (no forked locks or threads), the same on every OS
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=set_worker_dataset,
+                               initargs=(ds,))
+    try:
+        with _single_threaded_children():  # the workers start during the first submits
+            futures = {pool.submit(run_in_worker, cell): cell for cell in cells}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker that died (killed, out of memory)
+                result = _failed(exc)
+            yield futures[future], result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask(cells, ds, scheduler: str, jobs: int):
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_as_completed
+    except ImportError as exc:
+        raise ImportError("--scheduler needs Dask distributed: pip install 'actloss[dask]'") \
+            from exc
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
+                                   processes=True, host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except OSError as exc:
+                raise ValueError(f"--scheduler: cannot reach the Dask scheduler at "
+                                 f"{scheduler!r} ({exc})".splitlines()[0]) from None
+        try:
+            data = client.scatter(ds, broadcast=True, hash=False)
+            futures = [client.submit(run_cell, cell, data, pure=False) for cell in cells]
+            index = {future.key: i for i, future in enumerate(futures)}
+            for future in dask_as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception as exc:  # a worker lost mid-cell
+                    result = _failed(exc)
+                yield cells[index[future.key]], result
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()

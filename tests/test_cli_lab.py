@@ -1,0 +1,89 @@
+"""The lab's commands: plot, gradcheck, train, compare, demo (help, errors, files under --out)."""
+
+import json
+import os
+
+import pytest
+
+from actloss.cli import main
+
+
+def _files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, fs in os.walk(root) for f in fs)
+
+
+@pytest.mark.parametrize("command", ["plot", "gradcheck", "train", "compare", "demo"])
+def test_help_has_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "Example: actloss " + command in capsys.readouterr().out
+
+
+def test_plot_writes_only_under_out(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", "relu", "tanh", "--derivative", "--loss", "mse",
+                 "binary_crossentropy", "--out", "figs", "--format", "svg"]) == 0
+    assert _files(tmp_path) == ["figs/activations.svg", "figs/losses.svg"]
+    assert capsys.readouterr().out.split() == ["figs/activations.svg", "figs/losses.svg"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["plot", "relx", "--out", "o"], "Did you mean 'relu'"),
+    (["plot", "--out", "o"], "give activation names"),
+    (["gradcheck", "rellu"], "Did you mean 'relu'"),
+    (["compare", "--dataset", "digitz", "--out", "o"], "Did you mean 'digits'"),
+    (["compare", "--dataset", "iris", "--losses", "bce", "--out", "o"], "needs a binary task"),
+    (["compare", "--dataset", "iris", "--optimizers", "adamm", "--out", "o"], "Did you mean"),
+    (["compare", "--dataset", "nope.csv", "--target", "y", "--out", "o"], "no such file"),
+    (["train", "--dataset", "moons", "--activation", "rellu", "--out", "o"], "Did you mean"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and err.startswith(f"actloss {argv[0]}: error:")
+    assert _files(tmp_path) == []
+
+
+def test_bad_flag_values_exit_2(capsys):
+    for argv in (["compare", "--dataset", "iris", "--learning-rates", "fast"],
+                 ["compare", "--dataset", "iris", "--epochs", "0"],
+                 ["compare", "--dataset", "iris", "--jobs", "-1"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+
+
+def test_gradcheck_prints_and_writes_json(tmp_path, capsys):
+    assert main(["gradcheck", "tanh", "mse", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "ok    activation tanh" in out and "mean_squared_error" in out
+    reports = json.loads((tmp_path / "gradcheck.json").read_text())
+    assert [r["name"] for r in reports] == ["tanh", "mean_squared_error"]
+
+
+def test_gradcheck_all_passes(capsys):
+    assert main(["gradcheck", "all"]) == 0
+    assert "FAIL" not in capsys.readouterr().out
+
+
+def test_compare_and_train_write_only_under_out(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = "\n".join(f"{i % 7},{(i * 3) % 5},{'ab'[(i % 7) > 3]}" for i in range(60))
+    (tmp_path / "d.csv").write_text("u,v,label\n" + rows)
+    argv = ["compare", "--dataset", "d.csv", "--target", "label", "--activations", "relu,tanh",
+            "--hidden", "4", "--epochs", "2", "--batch-size", "16", "--out", "res", "--quiet"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "rank  activation" in out and "Report: res/report.html" in out
+    files = _files(tmp_path / "res")
+    assert {"results.csv", "results.json", "report.html"} <= set(files)
+    assert sum(f.startswith("cells/") for f in files) == 2
+    assert main(["train", "--dataset", "moons", "--activation", "tanh",
+                 "--hidden", "4", "--epochs", "2", "--seed", "3", "--out", "one"]) == 0
+    out = capsys.readouterr().out
+    assert "test  loss" in out and "first/last layer gradient ratio" in out
+    assert json.loads((tmp_path / "one" / "results.json").read_text())["cells"][0]["seed"] == 3
+    assert set(os.listdir(tmp_path)) == {"d.csv", "res", "one"}

@@ -1,0 +1,118 @@
+"""actloss.experiments: the grid, executors giving identical numbers, resume, failures."""
+
+import json
+
+import numpy as np
+import pytest
+
+from actloss import datasets
+from actloss.experiments import build_grid, compare, output_spec
+
+TINY = dict(activations=["relu", "tanh"], hidden=[8], epochs=3, batch_size=64, seeds=2,
+            progress=False, report=False, echo=lambda *a: None)
+
+
+def _numbers(comparison):
+    """Everything a cell measured except its wall-clock time."""
+    return [(cell, {k: v for k, v in r.items() if k != "time_s"})
+            for cell, r in comparison.cells]
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    return compare("moons", out=tmp_path_factory.mktemp("serial"), **TINY)
+
+
+def test_serial_run_writes_every_cell_and_results(serial):
+    out = serial.out
+    assert len(serial.cells) == 4 and all(r["status"] == "ok" for _, r in serial.cells)
+    assert len(list((out / "cells").glob("*.json"))) == 4
+    rows = json.loads((out / "results.json").read_text())["cells"]
+    assert {r["activation"] for r in rows} == {"relu", "tanh"}
+    for r in rows:
+        for k in ("train_loss", "val_loss", "test_loss", "train_metric", "val_metric",
+                  "test_metric", "epochs_run", "time_s", "grad_ratio"):
+            assert r[k] is not None, k
+        assert r["epochs_run"] == 3 and 0 <= r["val_metric"] <= 1
+    assert (out / "results.csv").read_text().count("\n") == 5
+    assert serial.table.splitlines()[0].startswith("rank")
+    assert [e["rank"] for e in serial.ranking] == [1, 2]
+    assert serial.ranking[0]["val_metric"] >= serial.ranking[1]["val_metric"]
+
+
+def test_processes_give_identical_numbers(serial, tmp_path):
+    parallel = compare("moons", out=tmp_path, jobs=2, **TINY)
+    assert _numbers(parallel) == _numbers(serial)
+
+
+def test_rerun_skips_finished_cells_and_a_change_is_a_new_cell(serial, tmp_path, monkeypatch):
+    import actloss.experiments._executors as ex
+
+    first = compare("moons", out=tmp_path, **{**TINY, "seeds": 1})
+    ran = []
+    real = ex.run_cell
+    monkeypatch.setattr(ex, "run_cell", lambda cell, ds: ran.append(cell) or real(cell, ds))
+    again = compare("moons", out=tmp_path, **{**TINY, "seeds": 1})
+    assert ran == [] and again.skipped == 2 and _numbers(again) == _numbers(first)
+    more = compare("moons", out=tmp_path, **TINY)  # seed 1 is new; seed 0 is done
+    assert len(ran) == 2 and {c["seed"] for c in ran} == {1} and more.skipped == 2
+    assert _numbers(more) == _numbers(serial)
+    compare("moons", out=tmp_path, **{**TINY, "seeds": 1, "epochs": 2})  # changed: new cells
+    assert len(ran) == 4 and len(list((tmp_path / "cells").glob("*.json"))) == 6
+
+
+def test_raising_cell_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    import actloss.experiments._cell as cellmod
+
+    real = cellmod._train
+
+    def flaky(cell, ds):
+        if cell["activation"] == "tanh":
+            raise RuntimeError("boom in the cell")
+        return real(cell, ds)
+
+    monkeypatch.setattr(cellmod, "_train", flaky)
+    result = compare("moons", out=tmp_path, **TINY)
+    status = {(c["activation"], r["status"]) for c, r in result.cells}
+    assert status == {("relu", "ok"), ("tanh", "failed")}
+    failed = [r for c, r in result.cells if r["status"] == "failed"]
+    assert all(r["error"] == "RuntimeError: boom in the cell" for r in failed)
+    assert result.ranking[-1]["ok"] == 0 and "boom in the cell" in result.table
+    saved = [json.loads(p.read_text()) for p in (tmp_path / "cells").glob("*.json")]
+    assert sum(s["result"]["status"] == "failed" for s in saved) == 2
+
+
+def test_diverging_cell_is_recorded_as_failed(tmp_path):
+    result = compare("diabetes", out=tmp_path, **{**TINY, "activations": ["linear"],
+                                                   "optimizers": ["sgd"], "seeds": 1,
+                                                   "learning_rates": [1e6], "epochs": 4})
+    (cell, r), = result.cells
+    assert r["status"] == "failed" and r["error"].startswith("FloatingPointError: diverged")
+
+
+def test_dask_local_cluster_gives_identical_numbers(serial, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert len(cluster.workers) == 2
+        result = compare("moons", out=tmp_path, scheduler=cluster.scheduler_address, **TINY)
+    assert _numbers(result) == _numbers(serial)
+
+
+def test_grid_validates_names_and_tasks():
+    ds = datasets.load("moons", n_samples=40)
+    with pytest.raises(ValueError, match="Did you mean 'relu'"):
+        build_grid(ds, ["rellu"])
+    with pytest.raises(ValueError, match="Did you mean 'adam'"):
+        build_grid(ds, ["relu"], optimizers=["adm"])
+    with pytest.raises(ValueError, match="learning-rates"):
+        build_grid(ds, ["relu"], learning_rates=[0])
+    reg = datasets.load("diabetes")
+    with pytest.raises(ValueError, match="regression task"):
+        build_grid(reg, ["relu"], losses=["categorical_crossentropy"])
+    with pytest.raises(ValueError, match="binary task"):
+        build_grid(datasets.load("iris"), ["relu"], losses=["binary_crossentropy"])
+    assert build_grid(reg, ["relu"])[0]["loss"] == "mean_squared_error"
+    assert output_spec("binary", "mean_squared_error", 2).label.endswith("on classes")
+    assert np.isclose(build_grid(ds, ["relu"], learning_rates=["1e-2"])[0]["learning_rate"], 0.01)
