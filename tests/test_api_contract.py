@@ -1131,3 +1131,78 @@ def test_keras_tutorial_idioms(tutorial_data):
         model.fit(X, onehot, epochs=1, verbose=0)
     assert len(model.layers) == 2
     assert [w.shape for w in model.get_weights()] == [(10, 5), (5,), (5, 3), (3,)]
+
+
+def test_existing_schedules_follow_keras_formulas():
+    import math
+
+    from actloss.optimizers import schedules as S
+
+    assert float(S.CosineDecay(0.1, decay_steps=10, alpha=0.1)(5)) == pytest.approx(
+        0.1 * ((1 - 0.1) * 0.5 * (1 + math.cos(math.pi * 0.5)) + 0.1))
+    p = S.PiecewiseConstantDecay([5, 10], [1.0, 0.5, 0.1])
+    assert [float(p(s)) for s in (0, 5, 6, 10, 11)] == [1.0, 1.0, 0.5, 0.5, 0.1]
+    assert float(S.InverseTimeDecay(0.1, 10, 0.5)(10)) == pytest.approx(0.1 / 1.5)
+    assert float(S.ExponentialDecay(0.1, 10, 0.5, staircase=True)(15)) == pytest.approx(0.05)
+    warm = S.CosineDecay(0.0, decay_steps=10, warmup_target=0.1, warmup_steps=5)
+    assert [float(warm(s)) for s in (0, 5, 10)] == pytest.approx([0.0, 0.1, 0.05])
+
+
+def test_adam_and_sgd_momentum_first_steps_are_keras_updates():
+    from actloss.optimizers import SGD, Adam
+
+    opt = Adam(learning_rate=0.1)
+    opt.build(1, np.float64)
+    w = np.array([1.0])
+    opt.apply(w, np.array([0.5]))
+    m, v = 0.1 * 0.5, 0.001 * 0.25
+    lr_t = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
+    np.testing.assert_allclose(w, 1.0 - lr_t * m / (np.sqrt(v) + 1e-7), rtol=1e-12)
+    opt = SGD(learning_rate=0.1, momentum=0.9)
+    opt.build(1, np.float64)
+    w = np.array([1.0])
+    opt.apply(w, np.array([1.0]))
+    opt.apply(w, np.array([1.0]))
+    np.testing.assert_allclose(w, 1.0 - 0.1 - (0.9 * 0.1 + 0.1))
+
+
+def test_saved_model_keeps_compile_settings_and_optimizer_state(tutorial_data, tmp_path):
+    from actloss.layers import Dense
+    from actloss.models import Sequential, load_model
+
+    X, y = tutorial_data
+    model = Sequential([Dense(4, activation="tanh", input_shape=(10,)), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(X, y, epochs=2, verbose=0)
+    model.save(str(tmp_path / "m.actloss"))
+    again = load_model(str(tmp_path / "m.actloss"))
+    assert again.optimizer.iterations == model.optimizer.iterations
+    model.fit(X, y, epochs=1, verbose=0, shuffle=False)
+    again.fit(X, y, epochs=1, verbose=0, shuffle=False)  # compiled: no compile() needed
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    (tmp_path / "junk.actloss").write_text("not a model")
+    with pytest.raises(ValueError, match="junk.actloss"):
+        load_model(str(tmp_path / "junk.actloss"))
+    with pytest.raises(FileNotFoundError):
+        load_model(str(tmp_path / "missing.actloss"))
+
+
+def test_unknown_names_and_parameters_are_clear_errors():
+    with pytest.raises(ValueError, match="nonexistent"):
+        A.get("nonexistent")
+    with pytest.raises(TypeError, match="alpha"):
+        A.get("relu", alpha=0.1)
+    with pytest.raises(TypeError, match="delta"):
+        L.get("mse", delta=1.0)
+    with pytest.raises(ValueError, match="sample_weight"):
+        L.mse([1.0, 2.0], [1.0, 2.0], sample_weight=[-1.0, 1.0])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the unknown-loss message says 'Known losss:' (f\"Known {self.kind}s\" with kind='loss') - "
+    "src/actloss/_registry.py:62"))
+def test_unknown_loss_message_spelling():
+    with pytest.raises(ValueError) as info:
+        L.get("nope")
+    assert "Known losses" in str(info.value)
