@@ -1206,3 +1206,20 @@ def test_unknown_loss_message_spelling():
     with pytest.raises(ValueError) as info:
         L.get("nope")
     assert "Known losses" in str(info.value)
+
+
+def test_fit_bad_input_value_errors_name_the_argument():
+    from actloss.layers import Dense
+    from actloss.models import Sequential
+
+    X = np.random.default_rng(0).random((10, 3))
+    m = Sequential([Dense(3, activation="softmax", input_shape=(3,))])
+    m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="5"):
+        m.fit(X, np.array([0, 1, 2, 5, 0, 1, 2, 0, 1, 2]), verbose=0)
+    with pytest.raises(ValueError, match=r"x .*10.*y .*9"):
+        m.fit(X, np.zeros(9, int), verbose=0)
+    with pytest.raises(ValueError, match=r"\(10, 2\)"):
+        m.fit(X[:, :2], np.zeros(10, int), verbose=0)
+    with pytest.raises(ValueError, match="categorical_crossentropy"):
+        m.fit(X, np.eye(3)[np.zeros(10, int)], verbose=0)
