@@ -179,10 +179,12 @@ def test_per_call_parameters_dtypes_and_lists(name, rng):
     assert loss(y, p, **params) == L.get(name, **params)(y, p)
     for dt in DTYPES:
         value, g = loss(y, p.astype(dt), **params), loss.grad(y, p.astype(dt), **params)
-        assert value.dtype == dt and g.dtype == dt and g.shape == p.shape
+        # a Python float (API.md), holding exactly a value of y_pred's dtype
+        assert isinstance(value, float) and dt(value) == value
+        assert g.dtype == dt and g.shape == p.shape
     assert loss(y.tolist(), p.tolist(), **params) == loss(y, p, **params)
     half = loss(y, p.astype(np.float16), **params)  # computed in float32, rounded once
-    assert half.dtype == np.float16 and np.isfinite(half)
+    assert isinstance(half, float) and np.float16(half) == half and np.isfinite(half)
     config = L.get(name, **params).get_config()
     assert L.get(config.pop("name"), **config) == L.get(name, **params)
 
@@ -484,7 +486,7 @@ def test_any_input_gives_a_finite_value_or_a_documented_value_error(case):
     except ValueError as exc:
         assert any(word in str(exc) for word in ("y_true", "y_pred", "sample_weight")), exc
         return
-    assert np.all(np.isfinite(value)) and value.dtype == p.dtype, (value, y, p)
+    assert np.all(np.isfinite(value)) and np.all(np.asarray(value, p.dtype) == value), (value, y, p)
     assert np.all(np.isfinite(g)) and g.shape == p.shape and g.dtype == p.dtype
 
 

@@ -26,8 +26,9 @@ class Registry(Generic[T]):
     """
 
     def __init__(self, kind: str, base: type, *, callable_advice: str | None = None,
-                 configure: Callable | None = None):
+                 configure: Callable | None = None, plural: str | None = None):
         self.kind = kind
+        self.plural = plural or (kind + "es" if kind.endswith("s") else kind + "s")
         self.base = base
         self.callable_advice = callable_advice
         self._configure = configure or (lambda obj, **params: obj.with_params(**params))
@@ -59,7 +60,7 @@ class Registry(Generic[T]):
         close = difflib.get_close_matches(normalize(name), self.names(), n=3, cutoff=0.6)
         advice = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
         return (f"Unknown {self.kind} {name!r}.{advice} "
-                f"Known {self.kind}s: {', '.join(self.names())}.")
+                f"Known {self.plural}: {', '.join(self.names())}.")
 
     def get(self, identifier, **params) -> T:
         """Resolve a name, an alias or an object of this kind, configured with ``params``."""

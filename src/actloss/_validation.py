@@ -35,6 +35,9 @@ def check_params(owner: str, given: dict, current: dict, aliases: dict | None = 
     merged = dict(current)
     for key, value in given.items():
         real = aliases.get(key, key)
+        if real != key and real in given and given[real] != value:
+            raise TypeError(f"{owner} got both {real}={given[real]!r} and its alias "
+                            f"{key}={value!r}; pass only one of them")
         if real not in current:
             known = ", ".join(f"{k}={v!r}" for k, v in current.items()) or "none"
             raise TypeError(f"{owner} got an unexpected parameter {key!r}; its parameters are: {known}")

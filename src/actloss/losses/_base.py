@@ -82,14 +82,15 @@ class Loss:
         return self._configured({**params, "reduction": "none"})(y_true, y_pred)
 
     def __call__(self, y_true, y_pred, sample_weight=None, **params):
-        """The reduced loss: a scalar of ``y_pred``'s float dtype ('none': an array (n,))."""
+        """The reduced loss as a Python ``float``, rounded once to ``y_pred``'s dtype first (so a
+        float32 loss is exactly a float32 value); ``'none'``: an array ``(n,)`` of that dtype."""
         loss = self._configured(params)
         t, p, dtype = loss._checked(y_true, y_pred)
         w = _check_weights(sample_weight, p.shape[0])
         with np.errstate(over="ignore"):
             values = loss._per_sample(t, p, **loss._kernel_params(loss.params))
             out = reduce_values(values, w, loss.reduction, loss._denominator(t, p))
-            return out.astype(dtype) if isinstance(out, np.ndarray) else dtype.type(out)
+            return out.astype(dtype) if isinstance(out, np.ndarray) else float(dtype.type(out))
 
     def grad(self, y_true, y_pred, sample_weight=None, **params) -> np.ndarray:
         """d loss / d y_pred, shape and dtype of ``y_pred``, consistent with the reduction."""

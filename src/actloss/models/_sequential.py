@@ -310,7 +310,7 @@ class Sequential:
         return values[0] if len(values) == 1 else values
 
     # ------------------------------------------------------------------ training
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+    def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, **kwargs):
         """Train for ``epochs`` epochs (Keras signature); returns a :class:`History`.

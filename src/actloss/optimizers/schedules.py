@@ -112,8 +112,72 @@ class CosineDecay(LearningRateSchedule):
         return start * ((1 - c["alpha"]) * cosine + c["alpha"])
 
 
+class PolynomialDecay(LearningRateSchedule):
+    r"""Polynomial decay from ``initial_learning_rate`` to ``end_learning_rate`` (Keras):
+
+    .. math:: lr = (lr_0 - lr_{end})\,(1 - \min(s, S)/S)^{power} + lr_{end}
+
+    With ``cycle=True`` the horizon S grows to the next multiple of ``decay_steps`` past s, so
+    the rate jumps back up and decays again. ``power=1`` is PyTorch's ``LinearLR`` shape.
+
+    >>> PolynomialDecay(1.0, 10, end_learning_rate=0.0)(5)
+    0.5
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
+                 cycle=False):
+        _positive("decay_steps", decay_steps)
+        self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+                            end_learning_rate=end_learning_rate, power=power, cycle=cycle)
+
+    def __call__(self, step):
+        c = self._config
+        horizon = c["decay_steps"]
+        if c["cycle"]:
+            horizon *= max(1, math.ceil(step / horizon))
+        else:
+            step = min(step, horizon)
+        lr0, end = c["initial_learning_rate"], c["end_learning_rate"]
+        return (lr0 - end) * (1 - step / horizon) ** c["power"] + end
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    r"""Cosine decay with warm restarts (SGDR, Loshchilov & Hutter 2017), as Keras: the i-th
+    period lasts ``first_decay_steps * t_mul**i`` steps and starts at ``m_mul**i`` times the
+    initial rate; within a period of completed fraction f,
+    :math:`lr = lr_0\,((1-\alpha)\tfrac12 m\,(1+\cos\pi f) + \alpha)`.
+    PyTorch's ``CosineAnnealingWarmRestarts(T_0, T_mult)`` has no ``m_mul``.
+
+    >>> s = CosineDecayRestarts(1.0, 10)
+    >>> s(0), s(10), round(s(5), 6)
+    (1.0, 1.0, 0.5)
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                 alpha=0.0):
+        _positive("first_decay_steps", first_decay_steps)
+        _positive("t_mul", t_mul)
+        self._config = dict(initial_learning_rate=initial_learning_rate,
+                            first_decay_steps=first_decay_steps, t_mul=t_mul, m_mul=m_mul,
+                            alpha=alpha)
+
+    def __call__(self, step):
+        c = self._config
+        t_mul, fraction = c["t_mul"], step / c["first_decay_steps"]
+        if t_mul == 1.0:
+            restart = math.floor(fraction)
+            fraction -= restart
+        else:  # periods grow geometrically: find the one that holds `fraction`
+            restart = math.floor(math.log(1 - fraction * (1 - t_mul)) / math.log(t_mul))
+            done = (1 - t_mul ** restart) / (1 - t_mul)
+            fraction = (fraction - done) / t_mul ** restart
+        cosine = 0.5 * c["m_mul"] ** restart * (1 + math.cos(math.pi * fraction))
+        return c["initial_learning_rate"] * ((1 - c["alpha"]) * cosine + c["alpha"])
+
+
 SCHEDULES = {cls.__name__: cls for cls in
-             (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay)}
+             (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay,
+              PolynomialDecay, CosineDecayRestarts)}
 
 
 def deserialize(config: dict) -> LearningRateSchedule:
