@@ -41,13 +41,17 @@ def _build():
         return numba.njit(**opts)(adam)
 
 
+def enabled(n: int) -> bool:
+    """Whether a model of ``n`` parameters uses the compiled kernels (when Numba has them)."""
+    return n >= MIN_PARAMS and os.environ.get("ACTLOSS_NUMBA", "1") != "0"
+
+
 def adam_kernel(n: int, dtype):
     """The fused Adam kernel for ``n`` parameters of ``dtype``, compiled, or None (small model,
     not float32/float64, Numba missing, disabled or failing)."""
     global _ADAM
     dtype = np.dtype(dtype)
-    if n < MIN_PARAMS or dtype not in (np.float32, np.float64) \
-            or os.environ.get("ACTLOSS_NUMBA", "1") == "0":
+    if not enabled(n) or dtype not in (np.float32, np.float64):
         return None
     if _ADAM is None:
         try:
