@@ -7,6 +7,11 @@ about 4.5x less time for the 400k parameters of a 256-512-512-10 network (116 us
 update on the 2-core CI machine). Numba costs ~0.4 s to import and ~0.7 s to compile (cached on
 disk afterwards), so it is used only for models of at least ``MIN_PARAMS`` parameters, and only
 when it is installed; ``ACTLOSS_NUMBA=0`` turns it off. Without it the NumPy path runs.
+
+Cost: Numba and LLVM add about 130 MiB to the process's peak RSS (64 MiB to import, the rest
+to load the compiled code), once per process. On W4 (100k x 256 float32, 400k parameters) that
+is 314 MiB instead of 193 MiB of peak RSS (the GEMM floor's is 182 MiB), for an epoch at
+1.09x/1.20x the GEMM floor with 1/2 BLAS threads instead of 1.27x/1.7x.
 """
 
 from __future__ import annotations
