@@ -206,3 +206,32 @@ def test_parallel_update_is_identical(opt, rule, monkeypatch, rng):
     assert sorted(set(calls)) == [3616, 8192]  # three parts per step
     for a, b in zip(serial, parallel):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("config", [{}, {"weight_decay": 0.01}], ids=["adam", "adamw"])
+def test_fused_adam_kernel_is_identical(dtype, config, monkeypatch, rng):
+    """Large models update Adam in one compiled pass (Numba, when installed): bit-identical to
+    NumPy's passes, state included."""
+    from actloss.optimizers import _kernels
+    pytest.importorskip("numba")
+    n = _kernels.MIN_PARAMS
+    grads = rng.standard_normal((3, n)).astype(dtype) * 0.1
+    w0 = rng.standard_normal(n).astype(dtype)
+
+    def train(numba):
+        monkeypatch.setenv("ACTLOSS_NUMBA", "1" if numba else "0")
+        opt = Adam(1e-2, **config)
+        w = w0.copy()
+        opt.build(n, dtype, [n])
+        assert (opt._kernel is not None) == numba
+        for g in grads:
+            opt.apply(w, g.copy())
+        return w, opt.get_state()
+
+    (wa, sa), (wb, sb) = train(True), train(False)
+    np.testing.assert_array_equal(wa, wb)
+    for k in sa:
+        np.testing.assert_array_equal(sa[k], sb[k])
+    assert _kernels.adam_kernel(n - 1, dtype) is None  # small models stay on NumPy
+    assert _kernels.adam_kernel(n, np.float16) is None

@@ -146,3 +146,40 @@ def test_bad_arguments(x):
 def test_class_weight_type_error(x):
     with pytest.raises(TypeError, match="class_weight"):
         _clf().fit(x, np.zeros(10), class_weight=[1, 2], verbose=0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_compiled_kernels_train_bit_identically(dtype, monkeypatch, rng):
+    """Large models train with the compiled kernels (fused Adam, bias + relu forward, relu
+    backward + bias gradient; Numba, when installed): bit-identical to NumPy's passes, float32
+    and float64."""
+    pytest.importorskip("numba")
+    from actloss import _config as config
+    from actloss.utils import set_random_seed
+    from actloss.optimizers import Adam, _kernels
+
+    x = rng.standard_normal((200, 256)).astype(dtype)
+    x[:, :8] = 0.0  # columns of exact zeros: signed-zero products
+    y = rng.integers(0, 10, 200)
+
+    def train(numba):
+        monkeypatch.setenv("ACTLOSS_NUMBA", "1" if numba else "0")
+        old = config.floatx()
+        config.set_floatx(dtype)
+        try:
+            set_random_seed(7)
+            model = Sequential([Dense(512, activation="relu", input_shape=(256,)),
+                                Dense(16, activation="relu"), Dense(10, activation="softmax")])
+            model.compile(optimizer=Adam(1e-3), loss="sparse_categorical_crossentropy")
+            assert model.count_params() >= _kernels.MIN_PARAMS
+            model.fit(x, y, batch_size=64, epochs=2, verbose=0)
+            assert (model.layers[0]._fast is not None) == numba
+            assert model.layers[-1]._fast is None  # the output layer trains through logits
+            return model.get_weights(), model.predict(x, verbose=0)
+        finally:
+            config.set_floatx(old)
+
+    (wa, pa), (wb, pb) = train(True), train(False)
+    for a, b in zip(wa, wb):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(pa, pb)

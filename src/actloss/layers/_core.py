@@ -9,6 +9,7 @@ import numpy as np
 from .. import activations as _activations
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from . import _kernels
 from ._base import Layer
 
 
@@ -67,6 +68,13 @@ class Dense(Layer):
         self.bias_regularizer = _regularizers.get(bias_regularizer)
         self.kernel = self.bias = self.kernel_grad = self.bias_grad = None
         self.logits_output = False  # set by the model when it trains through logits
+        self._fast = None  # fused bias + relu kernels (large models, Numba): see use_kernels
+
+    def use_kernels(self, on: bool, dtype) -> None:
+        """Turn the fused bias + relu kernels on (when this layer is a relu layer with a bias
+        and they are available) or off; bit-identical to the NumPy path. The model decides."""
+        fit = on and self.use_bias and self.activation.name == "relu" and not self.logits_output
+        self._fast = _kernels.relu_kernels(dtype) if fit else None
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -96,6 +104,10 @@ class Dense(Layer):
     def forward(self, x, ws, training):
         ws["x"] = x
         z = np.matmul(x, self.kernel, out=ws["z"])
+        fast = self._fast
+        if fast is not None and z.dtype == self.bias.dtype:
+            fast[0](z, self.bias)  # z = relu(z + b) in one pass
+            return z
         if self.use_bias:
             z += self.bias
         act = self.activation
@@ -106,6 +118,11 @@ class Dense(Layer):
         return act.forward(z, out=z)  # fused in place: backward reads only y
 
     def backward(self, g, ws, need_input_grad):
+        fast = self._fast
+        if fast is not None and g.dtype == self.bias.dtype:
+            fast[1](g, ws["z"], self.bias_grad)  # g *= y > 0 and its column sums, one pass
+            np.matmul(ws["x"].T, g, out=self.kernel_grad)
+            return np.matmul(g, self.kernel.T, out=ws["gin"]) if need_input_grad else None
         act = self.activation
         if not (self.logits_output or act.name == "linear"):
             z = ws["z"]

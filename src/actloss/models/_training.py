@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import metrics as _metrics
 from ..callbacks import CallbackList, History, ProgressLogger
+from ..optimizers import _kernels
 from . import _checks, _data, _fused
 
 
@@ -232,6 +233,10 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     for metric, fresh in zip(metrics, val_metrics):
         fresh.name = metric.name
     model.optimizer.build(model._params.size, model.dtype, model._segments)
+    big = _kernels.enabled(model._params.size)
+    for layer in model._layers:
+        if hasattr(layer, "use_kernels"):
+            layer.use_kernels(big, model.dtype)
     model._frozen = [(w, w.copy()) for layer in model._layers if not layer.trainable
                      for w in layer.weights]
     return _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbose,

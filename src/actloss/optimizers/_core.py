@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import _numerics
+from . import _kernels
 from . import schedules as _schedules
 
 _RULES = ("sgd", "rmsprop", "adagrad", "adam", "nadam")
@@ -56,6 +57,7 @@ class Optimizer:
         self._state: dict[str, np.ndarray] = {}
         self._u_product = 1.0  # Nadam's running product of momentum coefficients
         self._n = None
+        self._kernel = None
 
     # ------------------------------------------------------------------ learning rate
     @property
@@ -103,6 +105,8 @@ class Optimizer:
             self._state["_tmp2"] = np.empty(n, dtype)
         self._segments = None if segments is None else np.asarray(segments)
         self._n = n
+        self._kernel = _kernels.adam_kernel(n, dtype) if rule == "adam" \
+            and not h.get("amsgrad") else None
 
     def get_state(self) -> dict:
         """Arrays and counters that, restored with :meth:`set_state`, make training resume exactly."""
@@ -136,6 +140,9 @@ class Optimizer:
         if self._rule == "nadam":  # the running product advances once per step
             self._u_product *= self._hyper["beta_1"] * (1 - 0.5 * 0.96 ** self.iterations)
         state = self._state
+        if getattr(self, "_kernel", None) is not None and p.size == self._n:
+            self._fused_adam(p, g, t, state, lr)
+            return
         if p.size * 5 < _numerics.PARALLEL_MIN:  # small models: one call, no thread hand-off
             self._elementwise(p, g, t, state, lr)
             return
@@ -147,6 +154,16 @@ class Optimizer:
 
         # ~5 arrays are read or written per parameter: large models update on all cores
         _numerics.run_parts(part, p.size, unit=4096, weight=5)
+
+    def _fused_adam(self, p, g, t, state, lr):
+        """:meth:`_elementwise` for Adam in one compiled pass (bit-identical)."""
+        if self.weight_decay:
+            np.multiply(p, lr * self.weight_decay, out=t)
+            p -= t
+        h, step = self._hyper, self.iterations
+        alpha = lr * math.sqrt(1 - h["beta_2"] ** step) / (1 - h["beta_1"] ** step)
+        _kernels.adam(self._kernel, p, g, state["momentum"], state["velocity"], h["beta_1"],
+                      h["beta_2"], h["epsilon"], alpha)
 
     def _elementwise(self, p, g, t, state, lr):
         if self.weight_decay:
