@@ -1,7 +1,15 @@
-"""Shared numerics: input conversion and the lazily imported parts of SciPy.
+"""Shared numerics: input conversion, blockwise evaluation, stable primitives, lazy SciPy.
 
 ``scipy.special`` costs tens of milliseconds to import, so the catalog reaches it through
 :func:`special` on first use, which keeps ``import actloss`` lean.
+
+Precision policy (measured in ``tests/reference.py``): NumPy's float32 ``exp``/``expm1``/``log``
+are off by up to 2.5-3.3 ULP, so a float32 result that goes through a transcendental function is
+evaluated in float64 and rounded once. :func:`blockwise` does that in blocks of 8192 elements, so
+the float64 scratch stays in cache and the memory used is that of the float32 result alone.
+float64 inputs are evaluated in float64 by the hot-path kernels (with an error-free correction
+where a plain formula would lose a bit), and in ``np.longdouble`` (x87 extended, 64-bit
+mantissa, on x86-64 Linux) by the rarer, composite ones.
 """
 
 from functools import cache
@@ -9,6 +17,7 @@ from functools import cache
 import numpy as np
 
 FLOAT_TYPES = (np.float16, np.float32, np.float64)
+BLOCK = 16384
 
 
 @cache
@@ -33,23 +42,258 @@ def as_float_array(x, name: str = "x") -> np.ndarray:
                     f"({type(x).__name__})")
 
 
-# Stable primitives shared by the activation and loss catalogs. Pure NumPy on purpose: the
-# training hot path must not import scipy.special (250 ms). Owned by the activation catalog,
-# whose tests measure their accuracy in ULPs.
+def blockwise(kernel, x: np.ndarray, out: np.ndarray | None = None, *, wide=np.float64):
+    """``kernel`` applied to ``x`` block by block, each block cast to the working precision.
+
+    The working precision is float64 for float16/float32 inputs and ``wide`` (float64 or
+    ``np.longdouble``) for float64 inputs. ``kernel(block) -> array`` must not write into its
+    argument; its result is rounded once into ``out`` (which may be ``x``). Overflow and underflow
+    inside a kernel are the IEEE results it relies on (``1 / (1 + inf) == 0``), never warnings.
+    """
+    work = wide if x.dtype == np.float64 else np.float64
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
+    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        for start in range(0, max(flat_x.size, 1), BLOCK):
+            block = flat_x[start:start + BLOCK]
+            if block.dtype != work:
+                block = block.astype(work)
+            np.copyto(flat_out[start:start + BLOCK], kernel(block), casting="unsafe")
+    if not out.flags.c_contiguous:
+        np.copyto(out, flat_out.reshape(out.shape))
+    return out
+
+
+def fused(kernel, x: np.ndarray, out: np.ndarray | None = None, scratch: int = 1):
+    """Hot-path variant of :func:`blockwise`: ``kernel(xb, ob, *buffers)`` reads the block
+    ``xb`` of ``x`` and writes ``ob`` of ``out`` itself (casting on the last ufunc's output),
+    with ``scratch`` float64 buffers allocated once per call: no per-block allocation, every
+    pass in cache."""
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
+    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
+    n = flat_x.size
+    buffers = [np.empty(min(n, BLOCK), np.float64) for _ in range(scratch)]
+    with np.errstate(over="ignore", under="ignore"):
+        for start in range(0, n, BLOCK):
+            xb = flat_x[start:start + BLOCK]
+            kernel(xb, flat_out[start:start + BLOCK], *(b[:xb.size] for b in buffers))
+    if not out.flags.c_contiguous:
+        np.copyto(out, flat_out.reshape(out.shape))
+    return out
+
+
+def two_sum(a, b):
+    """Error-free sum: ``s + t == a + b`` exactly (Knuth), elementwise."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+# ---------------------------------------------------------------- logistic family
+def _sigmoid_kernel(x):
+    """1 / (1 + e^{-|x|}) for x >= 0 and e^{-|x|} / (1 + e^{-|x|}) below, with the rounding of
+    the sum 1 + e corrected (t) when the working precision is the output's own (float64)."""
+    e = np.exp(-np.abs(x))
+    s = 1.0 + e
+    q = np.maximum(e, x >= 0)  # numerator: 1 for x >= 0, e below; NaN propagates
+    q /= s
+    if x.dtype == np.float64:
+        t = (1.0 - s) + e  # exact: s + t == 1 + e since e <= 1
+        q -= q * (t / s)
+    return q
+
+
+def _sigmoid_fused(xb, ob, s):
+    """1 / (1 + e^{-x}) in float64 for float32 results: e^{-x} may overflow to inf (-> 0)."""
+    np.negative(xb, out=s, dtype=np.float64)
+    np.exp(s, out=s)
+    s += 1.0
+    np.divide(1.0, s, out=ob)
+
 
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """1 / (1 + exp(-x)) without overflow: exp is only taken of -|x|."""
+    """The logistic function 1 / (1 + exp(-x)), within 2 ULP for float32 and float64, no
+    overflow, no warning. float32 is evaluated in float64 blocks and rounded once."""
+    if x.dtype == np.float64:
+        return blockwise(_sigmoid_kernel, x, out)
+    return fused(_sigmoid_fused, x, out)
+
+
+def _sigmoid_grad_fused(xb, ob, s):
+    """sigma'(x) = 1 / (2 + 2 cosh x) in float64 for float32 results (cosh -> inf gives 0)."""
+    np.cosh(xb, out=s, dtype=np.float64)
+    s += 1.0
+    np.divide(0.5, s, out=ob)
+
+
+def sigmoid_grad(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """sigma'(x) = sigma(x) sigma(-x) from x, within 2 ULP (not from sigma(x)(1 - sigma(x)),
+    which is 0 for x > 37 in float64)."""
+    if x.dtype == np.float64:
+        return blockwise(sigmoid_grad_kernel, x, out)
+    return fused(_sigmoid_grad_fused, x, out)
+
+
+def sigmoid_grad_kernel(x):
+    """sigma'(x) = e / (1 + e)^2 with e = exp(-|x|), the sum 1 + e corrected in float64."""
     e = np.exp(-np.abs(x))
-    num = np.where(x >= 0, 1, e)
-    return np.divide(num, 1 + e, out=out)
+    s = 1.0 + e
+    q = e / s
+    q /= s
+    if x.dtype == np.float64:
+        t = (1.0 - s) + e
+        q -= 2.0 * q * (t / s)
+    return q
 
 
-def log_sigmoid(x: np.ndarray) -> np.ndarray:
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), exact for large negative x."""
+def _softplus_kernel(x):
+    """max(x, 0) + log1p(exp(-|x|)): no threshold shortcut, no overflow."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _log_sigmoid_kernel(x):
+    """min(x, 0) - log1p(exp(-|x|)): exact for large negative x, where it tends to x."""
     return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
 
-def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """x - logsumexp(x) along ``axis``, shifted by the maximum so nothing overflows."""
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+def softplus(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """log(1 + exp(x)) without overflow and without a threshold shortcut (PyTorch returns x for
+    x > 20, which loses the e^{-x} term: 2e-9 at x = 20, 1e7 float64 ULP)."""
+    return blockwise(_softplus_kernel, x, out, wide=np.longdouble)
+
+
+def log_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), exact for large negative x."""
+    return blockwise(_log_sigmoid_kernel, x, out, wide=np.longdouble)
+
+
+# ---------------------------------------------------------------- softmax family
+def _shift(x, axis):
+    """``x - max(x)`` along ``axis`` in the working precision, and the rows whose maximum is
+    infinite (they are handled by :func:`_infinite_rows`)."""
+    m = np.max(x, axis=axis, keepdims=True)
+    bad = np.isinf(m)
+    if not bad.any():
+        return x - m, m, bad
+    m = np.where(bad, 0, m)
+    return np.where(bad, 0, x - m), m, bad
+
+
+def _infinite_rows(x, axis, result, bad, log):
+    """Rows whose maximum is +inf: the mass is shared by the +inf entries (the limit of
+    softmax); rows of -inf only: uniform. Both without inf - inf."""
+    rows = np.broadcast_to(bad, x.shape)
+    top = x == np.max(x, axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows not copied below may be 0/0
+        p = top / np.sum(top, axis=axis, keepdims=True)
+        if log:
+            p = np.log(p)
+    np.copyto(result, p, where=rows)
+    return result
+
+
+def _exact_shift(x, m):
+    """The rounding error of ``x - m`` (two_sum), 0 where an operand is infinite."""
+    with np.errstate(invalid="ignore"):
+        _, err = two_sum(x, -m)
+    return np.nan_to_num(err, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _softmax_work(x, axis):
+    """softmax of an array in its working precision; in float64 the rounding error of x - m
+    is put back (exp(d + err) = exp(d) (1 + err)), so each entry is within 2 ULP."""
+    d, m, bad = _shift(x, axis)
+    e = np.exp(d)
+    if x.dtype == np.float64:
+        e += e * _exact_shift(x, m)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return _infinite_rows(x, axis, e, bad, log=False) if bad.any() else e
+
+
+def _log_softmax_work(x, axis):
+    """log_softmax: d - log1p(sum of exp(d) over all but one maximal entry), d = x - max,
+    so that the maximal entry (-log1p(small)) keeps its relative accuracy."""
+    d, m, bad = _shift(x, axis)
+    e = np.exp(d)
+    idx = np.argmax(d, axis=axis, keepdims=True)
+    np.put_along_axis(e, idx, 0.0, axis=axis)
+    r = d - np.log1p(np.sum(e, axis=axis, keepdims=True))
+    if x.dtype == np.float64:
+        r += _exact_shift(x, m)
+    return _infinite_rows(x, axis, r, bad, log=True) if bad.any() else r
+
+
+def _softmax_chunk32(xc, oc, s):
+    """softmax of float32 rows: x - m is exact in float64, exp and the sum in float64, one
+    rounding at the division into ``oc``."""
+    m = np.max(xc, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():  # +inf or NaN somewhere: the general kernel
+        return False
+    np.subtract(xc, m, out=s, dtype=np.float64)
+    np.exp(s, out=s)
+    np.divide(s, np.sum(s, axis=-1, keepdims=True), out=oc)
+    return True
+
+
+def _log_softmax_chunk32(xc, oc, s):
+    m = np.max(xc, axis=-1, keepdims=True)
+    if not np.isfinite(m).all():
+        return False
+    np.subtract(xc, m, out=s, dtype=np.float64)
+    e = np.exp(s)
+    np.put_along_axis(e, np.argmax(xc, axis=-1)[:, None], 0.0, axis=-1)
+    np.subtract(s, np.log1p(np.sum(e, axis=-1, keepdims=True)), out=oc)
+    return True
+
+
+_CHUNK32 = {_softmax_work: _softmax_chunk32, _log_softmax_work: _log_softmax_chunk32}
+
+
+def _rowwise(fn, x, axis, out):
+    """``fn(rows, axis)`` over chunks of rows of about 4 BLOCK elements: float64 rows with the
+    exact float64 kernel, float32 rows with a fused float64 kernel (one rounding at the end)."""
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    axis = axis % x.ndim if x.ndim else 0
+    with np.errstate(over="ignore", under="ignore"):
+        if x.ndim == 0 or axis != x.ndim - 1 or not (x.flags.c_contiguous
+                                                     and out.flags.c_contiguous):
+            np.copyto(out, fn(x.astype(np.float64), axis), casting="unsafe")
+            return out
+        k = x.shape[-1]
+        rows, flat_out = x.reshape(-1, k), out.reshape(-1, k)
+        step = max(1, 4 * BLOCK // max(k, 1))
+        fast = _CHUNK32[fn] if x.dtype != np.float64 else None
+        scratch = np.empty((min(step, rows.shape[0]), k)) if fast else None
+        for start in range(0, rows.shape[0], step):
+            chunk, target = rows[start:start + step], flat_out[start:start + step]
+            if fast is None or not fast(chunk, target, scratch[:chunk.shape[0]]):
+                np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1),
+                          casting="unsafe")
+    return out
+
+
+def softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.ndarray:
+    """exp(x - logsumexp(x)) along ``axis``, stable for any finite logits; rows with +inf
+    entries share their mass among those entries."""
+    return _rowwise(_softmax_work, x, axis, out)
+
+
+def log_softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.ndarray:
+    """x - logsumexp(x) along ``axis``, shifted by the maximum so nothing overflows, with
+    log1p for the maximal entry (whose value is -log1p(sum of the others' exp))."""
+    return _rowwise(_log_softmax_work, x, axis, out)
+
+
+def logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """log(sum(exp(x))) along ``axis`` without overflow."""
+    x = np.asarray(x)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(under="ignore", divide="ignore"):
+        r = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return r if keepdims else np.squeeze(r, axis=axis)

@@ -13,7 +13,11 @@ import numpy as np
 
 from .._registry import Registry
 from ._base import Activation
-from ._catalog import CATALOG, linear, relu, sigmoid, softmax, tanh
+from ._catalog import CATALOG
+from ._classic import elu, exponential, log_sigmoid, sigmoid, softplus, softsign, tanh
+from ._modern import celu, gelu, mish, selu, silu
+from ._piecewise import hard_sigmoid, hard_silu, hard_tanh, leaky_relu, linear, relu, relu6, step
+from ._softmax import log_softmax, softmax
 
 REGISTRY: Registry[Activation] = Registry(
     "activation", Activation,
@@ -28,8 +32,10 @@ def get(identifier, **params) -> Activation:
     ``params``. An :class:`Activation` passes through (re-configured if ``params`` are given);
     ``None`` means ``linear``, as in Keras.
 
-    >>> get("leaky-relu" if "leaky_relu" in names() else "relu").name in names()
-    True
+    >>> get("leaky-relu", alpha=0.1)
+    Activation('leaky_relu', alpha=0.1)
+    >>> get("Swish").name
+    'silu'
     """
     if identifier is None:
         identifier = "linear"
@@ -92,4 +98,4 @@ def __getattr__(name):
 
 
 __all__ = ["Activation", "REGISTRY", "get", "names", "register",
-           "linear", "relu", "sigmoid", "tanh", "softmax"]
+           *(obj.name for obj in CATALOG)]

@@ -16,14 +16,31 @@ from __future__ import annotations
 
 import numpy as np
 
+import math
+
 from .._numerics import as_float_array
-from .._validation import check_params
+from .._validation import check_number, check_params
+
+
+def check_finite(name, value, *, low=None, low_open=False, nonzero=False):
+    """A parameter check: a finite real number, optionally >= (or >) ``low`` and != 0."""
+    check_number(name, value, low=low, low_open=low_open)
+    if not math.isfinite(value):
+        raise ValueError(f"Expected {name} to be a finite number; received {name}={value!r}")
+    if nonzero and value == 0:
+        raise ValueError(f"Expected {name} to be nonzero (it divides x); received {name}={value!r}")
 
 
 def _compute_dtype(x: np.ndarray):
     """float16 is computed in float32 and rounded once at the end (NumPy does the same inside
     most float16 loops); every other float type is computed in its own precision."""
     return np.float32 if x.dtype == np.float16 else None
+
+
+def _round_to(result: np.ndarray, dtype) -> np.ndarray:
+    """``result`` rounded to ``dtype``; overflow to inf is the correctly rounded value there."""
+    with np.errstate(over="ignore"):
+        return result.astype(dtype, copy=False)
 
 
 class Activation:
@@ -37,7 +54,7 @@ class Activation:
     def __init__(self, name, forward, grad=None, *, vjp=None, backward=None,
                  backward_uses_input=True, params=None, param_aliases=None, check=None,
                  formula="", derivative_formula="", output_range="", pros=(), cons=(),
-                 reference="", monotonic=None, summary=""):
+                 reference="", monotonic=None, summary="", doc=None):
         if (grad is None) == (vjp is None):
             raise TypeError(f"activation {name!r}: give exactly one of grad (elementwise) or vjp")
         self.name = name
@@ -58,6 +75,7 @@ class Activation:
         self.reference = reference
         self.monotonic = monotonic
         self.summary = summary
+        self.__doc__ = doc or forward.__doc__ or type(self).__doc__
 
     # ------------------------------------------------------------------ public API
     @property
@@ -69,7 +87,7 @@ class Activation:
         work = _compute_dtype(x)
         if work is None:
             return self._forward(x, **self.params)
-        return self._forward(x.astype(work), **self.params).astype(x.dtype)
+        return _round_to(self._forward(x.astype(work), **self.params), x.dtype)
 
     def grad(self, x):
         """Elementwise derivative f'(x), same shape and dtype as ``x``."""
@@ -81,7 +99,7 @@ class Activation:
         work = _compute_dtype(x)
         if work is None:
             return self._grad(x, **self.params)
-        return self._grad(x.astype(work), **self.params).astype(x.dtype)
+        return _round_to(self._grad(x.astype(work), **self.params), x.dtype)
 
     def vjp(self, x, g):
         """Vector-Jacobian product g·J(x): the gradient with respect to ``x`` of ``sum(g * f(x))``."""
@@ -96,7 +114,7 @@ class Activation:
             out = self._vjp(xw, gw, **self.params)
         else:
             out = gw * self._grad(xw, **self.params)
-        return out.astype(x.dtype, copy=False)
+        return _round_to(out, x.dtype)
 
     def with_params(self, **params) -> "Activation":
         """A copy with some parameters changed (``A.leaky_relu.with_params(alpha=0.2)``)."""

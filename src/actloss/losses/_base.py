@@ -9,10 +9,15 @@ A loss supplies three kernels, all on validated float arrays with its parameters
 
 Reductions (Keras semantics): ``'mean'`` = sum(w_i l_i) / n (Keras ``sum_over_batch_size``; with
 unit weights the plain mean), ``'sum'`` = sum(w_i l_i), ``'none'`` = w_i l_i.
-PyTorch's weighted cross-entropy divides by sum(w_i) instead; we follow Keras.
+Peers: PyTorch's weighted cross-entropy and scikit-learn's ``sample_weight`` divide by sum(w_i)
+instead of n; we follow Keras. Sums accumulate in extended precision (float64 for float32
+losses, 80-bit long double for float64 ones), so the mean of 10^6 losses is correctly rounded
+to within an ULP or so.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -26,12 +31,14 @@ class Loss:
     """A loss function with its exact gradient and documentation; see the module docstring."""
 
     def __init__(self, name, per_sample, grad, *, validate, params=None, param_aliases=None,
-                 check=None, formula="", derivative_formula="", output_range="[0, inf)",
-                 pros=(), cons=(), reference="", summary="", task="regression"):
+                 check=None, count=None, formula="", derivative_formula="",
+                 output_range="[0, inf)", pros=(), cons=(), reference="", summary="",
+                 task="regression", doc=None):
         self.name = name
         self._per_sample = per_sample
         self._grad = grad
         self._validate = validate
+        self._count = count
         self._defaults = {**(params or {}), "reduction": "mean"}
         self._param_aliases = dict(param_aliases or {})
         self._check = check
@@ -44,9 +51,11 @@ class Loss:
         self.reference = reference
         self.summary = summary
         self.task = task
+        self.__doc__ = doc or per_sample.__doc__
 
     # ------------------------------------------------------------------ configuration
-    def with_params(self, **params) -> "Loss":
+    def with_params(self, **params) -> Loss:
+        """A copy with some parameters changed (``L.huber.with_params(delta=2.0)``)."""
         merged = check_params(self.name, params, self.params, self._param_aliases)
         check_choice("reduction", merged["reduction"], REDUCTIONS)
         if self._check is not None:
@@ -64,39 +73,59 @@ class Loss:
     def _kernel_params(params: dict) -> dict:
         return {k: v for k, v in params.items() if k != "reduction"}
 
-    def _configured(self, params: dict) -> "Loss":
+    def _configured(self, params: dict) -> Loss:
         return self.with_params(**params) if params else self
 
     # ------------------------------------------------------------------ public API
     def per_sample(self, y_true, y_pred, **params) -> np.ndarray:
         """The loss of each sample before reduction, shape ``(n,)``."""
-        loss = self._configured(params)
-        t, p = loss.validate(y_true, y_pred)
-        return loss._per_sample(t, p, **loss._kernel_params(loss.params))
+        return self._configured({**params, "reduction": "none"})(y_true, y_pred)
 
     def __call__(self, y_true, y_pred, sample_weight=None, **params):
-        """The reduced loss: a scalar of ``y_pred``'s float dtype (``'none'``: an array ``(n,)``)."""
+        """The reduced loss: a scalar of ``y_pred``'s float dtype ('none': an array (n,))."""
         loss = self._configured(params)
-        t, p = loss.validate(y_true, y_pred)
+        t, p, dtype = loss.validate(y_true, y_pred)
         w = _check_weights(sample_weight, p.shape[0])
-        values = loss._per_sample(t, p, **loss._kernel_params(loss.params))
-        return reduce_values(values, w, loss.reduction)
+        with np.errstate(over="ignore"):
+            values = loss._per_sample(t, p, **loss._kernel_params(loss.params))
+            out = reduce_values(values, w, loss.reduction, loss._denominator(t, p))
+            return out.astype(dtype) if isinstance(out, np.ndarray) else dtype.type(out)
 
     def grad(self, y_true, y_pred, sample_weight=None, **params) -> np.ndarray:
-        """d loss / d y_pred, shape of ``y_pred``, consistent with the reduction."""
+        """d loss / d y_pred, shape and dtype of ``y_pred``, consistent with the reduction."""
         loss = self._configured(params)
-        t, p = loss.validate(y_true, y_pred)
+        shape = np.shape(y_pred)
+        t, p, dtype = loss.validate(y_true, y_pred)
         w = _check_weights(sample_weight, p.shape[0])
-        g = loss._grad(t, p, **loss._kernel_params(loss.params))
-        return reduce_grad(g, w, loss.reduction)
+        with np.errstate(over="ignore"):
+            g = loss._grad(t, p, **loss._kernel_params(loss.params))
+            g = reduce_grad(g, w, loss.reduction, loss._denominator(t, p))
+            if loss.params.get("axis", -1) in (0, -2):
+                g = g.T
+            return g.reshape(shape).astype(dtype, copy=False)
 
     def validate(self, y_true, y_pred):
-        """Checked and converted ``(t, p)``: ``p`` a float array, ``t`` in the form the kernels use."""
+        """Checked ``(t, p, dtype)``: ``p`` a 2-D float array (float16 computed in float32), ``t``
+        in the form the kernels use, ``dtype`` the dtype of the results."""
         p = as_float_array(y_pred, "y_pred")
-        if p.ndim == 0 or p.shape[0] == 0:
+        if p.ndim == 0 or p.size == 0:
             raise ValueError(f"{self.name}: y_pred must hold at least one sample; "
                              f"received shape {p.shape}")
-        return self._validate(y_true, p, **self._kernel_params(self.params))
+        if not np.all(np.isfinite(p)):
+            bad = int(np.count_nonzero(~np.isfinite(p)))
+            raise ValueError(f"{self.name}: y_pred must be finite; found {bad} NaN or inf "
+                             f"value(s) (a diverged model?)")
+        dtype = p.dtype
+        if dtype == np.float16:
+            p = p.astype(np.float32)
+        t, p = self._validate(y_true, p, **self._kernel_params(self.params))
+        return t, p, dtype
+
+    def _denominator(self, t, p) -> int:
+        """n for the 'mean' reduction (the number of non-ignored samples where a loss says so)."""
+        if self._count is None:
+            return p.shape[0]
+        return self._count(t, **self._kernel_params(self.params))
 
     # ------------------------------------------------------------------ training fast path
     def prepare_targets(self, y_true, output_shape, dtype):
@@ -132,35 +161,53 @@ class Loss:
 def _check_weights(sample_weight, n: int):
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64)
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"sample_weight must be numeric; could not convert it ({exc})") from None
     if w.shape not in ((n,), (n, 1)):
         raise ValueError(f"sample_weight must have shape ({n},), one weight per sample; "
                          f"received shape {w.shape}")
     w = w.reshape(n)
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("sample_weight must be finite and >= 0; received "
-                         f"min={np.nanmin(w) if np.any(~np.isnan(w)) else w[0]!r}")
+    bad = ~(np.isfinite(w) & (w >= 0))
+    if bad.any():
+        raise ValueError(f"sample_weight must be finite and >= 0; received "
+                         f"{w[np.argmax(bad)]!r} at index {int(np.argmax(bad))}")
     return w
 
 
-def reduce_values(values: np.ndarray, w, reduction: str):
-    """Reduce per-sample losses. Sums accumulate in float64, then round once to the dtype."""
-    dtype = values.dtype
-    if w is not None:
-        values = values * w.astype(dtype, copy=False) if reduction == "none" else values * w
+# Accumulator of float64 sums: x86's 80-bit long double (64-bit mantissa) where there is one.
+_EXTENDED = np.longdouble if np.finfo(np.longdouble).nmant > 52 else None
+
+
+def reduce_values(values: np.ndarray, w, reduction: str, denominator: int | None = None):
+    """Reduce per-sample losses: ``'mean'`` sum(w l)/denominator (default n), ``'sum'``, ``'none'``.
+
+    Returns an array for ``'none'`` and a Python float otherwise (the caller rounds it to its
+    dtype) after summing in extended precision; an empty mean (every sample ignored) is 0.
+    """
     if reduction == "none":
-        return values
-    total = np.sum(values, dtype=np.float64)
+        return values if w is None else values * w.astype(values.dtype)
+    acc = _EXTENDED if values.dtype == np.float64 and _EXTENDED is not None else np.float64
+    if w is not None:
+        values = values.astype(acc) * w
+    if values.dtype == np.float64 and acc is np.float64 and _EXTENDED is None:
+        total = math.fsum(values)  # platforms whose long double is a plain double
+    else:
+        total = np.sum(values, dtype=acc)
     if reduction == "mean":
-        total = total / values.shape[0]
-    return dtype.type(total)
+        n = values.shape[0] if denominator is None else denominator
+        total = total / n if n else 0.0
+    return float(total)
 
 
-def reduce_grad(g: np.ndarray, w, reduction: str) -> np.ndarray:
+def reduce_grad(g: np.ndarray, w, reduction: str, denominator: int | None = None) -> np.ndarray:
     """The gradient of :func:`reduce_values` applied to per-sample gradients ``g`` (rows)."""
-    scale = np.ones(g.shape[0]) if w is None else w
     if reduction == "mean":
-        scale = scale / g.shape[0]
-    if w is None and reduction != "mean":
+        n = g.shape[0] if denominator is None else denominator
+        scale = (np.ones(g.shape[0]) if w is None else w) / max(n, 1)
+    elif w is None:
         return g
+    else:
+        scale = w
     return g * scale.astype(g.dtype).reshape((-1,) + (1,) * (g.ndim - 1))

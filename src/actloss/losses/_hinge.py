@@ -1,0 +1,149 @@
+"""Margin losses: hinge, squared hinge and categorical hinge (Keras definitions).
+
+Binary labels may be -1/1 or 0/1 (0/1 are mapped to -1/1, as Keras does). Per-sample values are
+the mean over the d outputs; the gradient at the kink (margin exactly 1) is taken as 0.
+"""
+
+import numpy as np
+
+from ._base import Loss
+from ._common import (REDUCED, as_targets, categorical, in_wider, looks_like_int_labels, mean_last,
+                      quiet_overflow, same_shape, two_diff)
+
+
+def _signed_labels(name):
+    def validate(y_true, p):
+        t, p = same_shape(name, y_true, p)
+        if np.all((t == 0) | (t == 1)):
+            return 2 * t - 1, p
+        if not np.all((t == -1) | (t == 1)):
+            bad = t[(t != -1) & (t != 1)][0]
+            raise ValueError(f"{name}: y_true must be labels in {{-1, 1}} or {{0, 1}}; found "
+                             f"{float(bad)!r}")
+        return t, p
+    return validate
+
+
+def _hinge(t, p):
+    r"""Hinge loss of -1/1 (or 0/1) labels against raw scores.
+
+    .. math:: \ell(y, \hat y) = \frac{1}{d}\sum_k \max(0,\ 1 - y_k \hat y_k)
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
+    (n, d) scores, y_true alike with labels -1/1 or 0/1; per-sample (n,). Ours = Keras ``hinge``
+    (including the 0/1 -> -1/1 mapping); PyTorch ``HingeEmbeddingLoss`` is a different loss
+    (of distances), the SVM hinge there is ``MultiMarginLoss``.
+
+    >>> from actloss import losses as L
+    >>> float(L.hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]]))
+    1.3
+    """
+    return mean_last(np.maximum(1 - t * p, 0))
+
+
+def _hinge_grad(t, p):
+    return np.where(t * p < 1, -t, 0) / p.shape[-1]
+
+
+hinge = Loss(
+    "hinge", _hinge, _hinge_grad, validate=_signed_labels("hinge"), task="binary",
+    formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = -\frac{y_k}{d}[y_k\hat y_k < 1]",
+    pros=("Margin-based (SVM): correct predictions beyond the margin cost nothing.",),
+    cons=("Not differentiable at the margin; no probabilities.",),
+    reference="Keras losses.hinge",
+    summary="max(0, 1 - y * score) with labels -1/1.",
+)
+
+
+@quiet_overflow
+def _squared_hinge(t, p):
+    r"""Squared hinge loss of -1/1 (or 0/1) labels against raw scores.
+
+    .. math:: \ell(y, \hat y) = \frac{1}{d}\sum_k \max(0,\ 1 - y_k \hat y_k)^2
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
+    (n, d), y_true alike with labels -1/1 or 0/1; per-sample (n,). Ours = Keras
+    ``squared_hinge``; scikit-learn's LinearSVC 'squared_hinge' is the same function.
+
+    >>> from actloss import losses as L
+    >>> round(float(L.squared_hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]])), 6)
+    1.86
+    """
+    m = np.maximum(1 - t * p, 0)
+    return mean_last(m * m)
+
+
+@quiet_overflow
+def _squared_hinge_grad(t, p):
+    return -2 * t * np.maximum(1 - t * p, 0) / p.shape[-1]
+
+
+squared_hinge = Loss(
+    "squared_hinge", _squared_hinge, _squared_hinge_grad,
+    validate=_signed_labels("squared_hinge"), task="binary",
+    formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)^2" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = -\frac{2y_k}{d}"
+                       r"\max(0, 1 - y_k\hat y_k)",
+    pros=("Differentiable hinge.",),
+    cons=("Outliers weigh quadratically.",),
+    reference="Keras losses.squared_hinge",
+    summary="Squared hinge with labels -1/1.",
+)
+
+
+@in_wider
+def _categorical_hinge(t, p):
+    r"""Categorical (Crammer-Singer) hinge of one-hot labels against raw class scores (Keras).
+
+    .. math:: \ell(y, \hat y) = \max\Bigl(0,\ 1 + \max_k (1 - y_k)\hat y_k
+              - \sum_k y_k \hat y_k\Bigr)
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n, C),
+    y_true alike (one-hot or soft, in [0, 1]); per-sample (n,). Ours = Keras
+    ``categorical_hinge`` (its max includes the 0 at the true class); PyTorch
+    ``MultiMarginLoss`` sums the margins of every wrong class instead of taking the largest.
+    The margin is summed with TwoSum, so values near 0 keep their relative accuracy.
+
+    >>> from actloss import losses as L
+    >>> float(L.categorical_hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]]))
+    1.4
+    """
+    return np.maximum(_margin(t, p), 0)
+
+
+def _margin(t, p):
+    neg = np.max((1 - t) * p, axis=-1)
+    s, err = two_diff(neg, np.sum(t * p, axis=-1))
+    return (s + 1) + err
+
+
+@in_wider
+def _categorical_hinge_grad(t, p):
+    w = (1 - t) * p
+    j = np.argmax(w, axis=-1)[:, None]
+    g = -t
+    np.put_along_axis(g, j, np.take_along_axis(g, j, -1) + np.take_along_axis(1 - t, j, -1), -1)
+    return g * (_margin(t, p) > 0)[:, None]
+
+
+def _validate_categorical_hinge(y_true, p):
+    t = as_targets(y_true, p.dtype)
+    if looks_like_int_labels(t, p):
+        raise ValueError("categorical_hinge: y_true looks like integer class labels "
+                         f"(shape {t.shape}); expected one-hot rows of shape {p.shape}")
+    return categorical("categorical_hinge", t, p)
+
+
+categorical_hinge = Loss(
+    "categorical_hinge", _categorical_hinge, _categorical_hinge_grad,
+    validate=_validate_categorical_hinge, task="multiclass",
+    formula=r"\ell(y, \hat y) = \max(0, 1 + \max_k (1 - y_k)\hat y_k - \sum_k y_k\hat y_k)"
+            + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial \hat y} = [\ell > 0]\,"
+                       r"\bigl((1 - y_j) e_j - y\bigr),\ j = \arg\max_k (1 - y_k)\hat y_k",
+    pros=("Multiclass margin loss on raw scores.",),
+    cons=("Only the strongest wrong class gets a gradient.",),
+    reference="Crammer & Singer (2001); Keras losses.categorical_hinge",
+    summary="Multiclass hinge: margin between the true class and the best other class.",
+)

@@ -1,0 +1,366 @@
+"""Cross-entropies: binary, categorical, sparse categorical and scikit-learn's log loss.
+
+From logits they use log-sigmoid / log-sum-exp, never a probability; from probabilities they take
+exact logs (no 1e-7 clipping). A probability of exactly 0 (or 1) against its label is clamped to
+the smallest normal number ``tiny`` of the dtype: the loss there is -log(tiny) = 708.4 (float64)
+or 87.3 (float32), the same as at p = tiny and more than at any larger p, so the loss stays
+monotone in p and finite, and the gradient 1/tiny is finite. PyTorch instead clamps the log at
+-100, which makes every p below 3.7e-44 cost the same 100; Keras clips p to [1e-7, 1 - 1e-7],
+which changes the value of every confident prediction.
+
+These are the training hot path: pure NumPy, a few passes each, no validation in the kernels.
+"""
+
+import numpy as np
+
+from .._validation import check_number
+from ._base import Loss
+from ._common import (REDUCED, as_targets, binary_labels, categorical, check_range, mean_last,
+                      per_output, probabilities, tiny, two_diff)
+
+
+def _check_smoothing(**params):
+    check_number("label_smoothing", params["label_smoothing"], low=0, high=1)
+
+
+# ---------------------------------------------------------------- shared pieces
+def _rowsum(x):
+    return np.add.reduce(x, axis=-1)  # np.sum's wrapper costs 3 us per call on small arrays
+
+
+def log_probs(t, p):
+    """(log p, log(1 - p)) with both logs clamped at log(tiny): finite at p = 0 and p = 1."""
+    floor = tiny(p.dtype)
+    lp = np.log(np.maximum(p, floor))
+    with np.errstate(divide="ignore"):
+        lq = np.maximum(np.log1p(-p), np.log(floor))
+    return lp, lq
+
+
+def bce_terms(t, p, from_logits):
+    """Elementwise binary cross-entropy: -[t log p + (1 - t) log(1 - p)]."""
+    if from_logits:
+        # -t log s(z) - (1-t) log s(-z) = log1p(e^-|z|) + max(z, 0) - t z; exact for 0/1 labels
+        return np.log1p(np.exp(-np.abs(p))) + (np.maximum(p, 0) - t * p)
+    lp, lq = log_probs(t, p)
+    return -(t * lp + (1 - t) * lq)
+
+
+def sigmoid_pair(z):
+    """(sigmoid(z), sigmoid(-z)), both to full relative accuracy."""
+    e = np.exp(-np.abs(z))
+    pos = z >= 0
+    one_e = 1 + e
+    return np.where(pos, 1, e) / one_e, np.where(pos, e, 1) / one_e
+
+
+def bce_grad_terms(t, p, from_logits):
+    """Elementwise d bce / d y_pred: sigmoid(z) - t, or (p - t) / (p (1 - p))."""
+    if from_logits:
+        # sigmoid(z) - t = ([z >= 0] - t) + c, c = -/+ e/(1 + e): exact for 0/1 labels
+        e = np.exp(-np.abs(p))
+        c = e / (1 + e)
+        pos = p >= 0
+        return (pos - t) + np.where(pos, -c, c)
+    return (p - t) / np.maximum(p * (1 - p), tiny(p.dtype))
+
+
+def softmax_parts(z):
+    """Exact pieces of log-softmax along the last axis.
+
+    Returns (d, E, S0): d = z - max z (exact: float32 works in float64, float64 adds the
+    rounding error of the subtraction, found by TwoSum, to E), E = exp(d) (1 at the maxima) and
+    S0 = sum of E over all but one maximum, so that logsumexp(z) = max z + log1p(S0) and
+    softmax = E / (1 + S0), each to a few ULP.
+    """
+    if z.dtype == np.float32:
+        d = z.astype(np.float64)
+        d -= np.maximum.reduce(z, axis=-1, keepdims=True)
+        e = np.exp(d)
+    else:
+        d, err = two_diff(z, np.maximum.reduce(z, axis=-1, keepdims=True))
+        e = np.exp(d)
+        e += e * err
+    top = d == 0
+    s0 = np.add.reduce(np.where(top, 0, e), axis=-1) + (np.add.reduce(top, axis=-1) - 1)
+    return d, e, s0[:, None]
+
+
+def one_minus_softmax(d, e, s0):
+    """1 - softmax at the entries given (d, e gathered there): sum of the others / (1 + S0)."""
+    return np.where(d == 0, s0, (1 - e) + s0) / (1 + s0)
+
+
+# ---------------------------------------------------------------- binary cross-entropy
+def _bce(t, p, from_logits=False, label_smoothing=0.0):
+    r"""Binary cross-entropy, from probabilities or (``from_logits=True``) logits.
+
+    .. math:: \ell(y, p) = -\frac{1}{d}\sum_{k}\bigl[y_k\log p_k + (1 - y_k)\log(1 - p_k)\bigr],
+              \quad p = \sigma(z)\ \text{from logits}
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
+    (n, d), y_true alike (0/1 or soft labels in [0, 1], (n,) against (n, 1) accepted);
+    per-sample (n,). ``label_smoothing`` s uses y(1 - s) + s/2 (Keras).
+
+    Ours: exact logs, p = 0 or 1 against the label clamped at the smallest normal number (loss
+    708.4 in float64, monotone in p); logits via log1p(exp(-|z|)). Keras clips p to
+    [1e-7, 1 - 1e-7]; PyTorch ``binary_cross_entropy`` clamps the log at -100.
+
+    >>> from actloss import losses as L
+    >>> L.bce.per_sample([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]).round(3)
+    array([0.916, 0.714])
+    >>> round(float(L.bce([1.0], [-1000.0], from_logits=True)), 1)
+    1000.0
+    """
+    return mean_last(bce_terms(t, p, from_logits))
+
+
+def _bce_grad(t, p, from_logits=False, label_smoothing=0.0):
+    g = bce_grad_terms(t, p, from_logits)
+    return per_output(g)
+
+
+def smooth_binary(t, label_smoothing):
+    return t if not label_smoothing else t * (1 - label_smoothing) + 0.5 * label_smoothing
+
+
+def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, **_):
+    t, p = binary_labels("binary_crossentropy", y_true, p)
+    probabilities("binary_crossentropy", p, from_logits)
+    return smooth_binary(t, label_smoothing), p
+
+
+binary_crossentropy = Loss(
+    "binary_crossentropy", _bce, _bce_grad, validate=_validate_bce,
+    params={"from_logits": False, "label_smoothing": 0.0}, check=_check_smoothing, task="binary",
+    formula=r"\ell(y, p) = -\frac1d\sum_k [y_k \log p_k + (1 - y_k)\log(1 - p_k)]" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial p_k} = \frac{p_k - y_k}{d\,p_k(1 - p_k)},"
+                       r"\quad \frac{\partial \ell}{\partial z_k} = \frac{\sigma(z_k) - y_k}{d}",
+    pros=("The maximum-likelihood loss of a Bernoulli output; with a sigmoid its gradient is "
+          "p - y, so saturated units still learn.",),
+    cons=("Unbounded for a confident wrong prediction (708 at p = 0 in float64).",),
+    reference="Keras losses.binary_crossentropy; torch.nn.BCELoss / BCEWithLogitsLoss",
+    summary="Cross-entropy of Bernoulli predictions (probabilities or logits).",
+)
+
+
+# ---------------------------------------------------------------- categorical cross-entropy
+def _cce(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
+    r"""Categorical cross-entropy of one-hot (or soft) labels, from probabilities or logits.
+
+    .. math:: \ell(y, p) = -\sum_{k=1}^{C} y_k \log p_k, \quad
+              \log p_k = z_k - \log\sum_j e^{z_j}\ \text{from logits}
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred
+    (n, C) with classes along ``axis`` (-1 or 0), y_true alike; per-sample (n,). Integer labels
+    raise ValueError pointing to ``sparse_categorical_crossentropy``. ``label_smoothing`` s uses
+    y(1 - s) + s/C (Keras).
+
+    Ours: exact logs of the rows as given, 0 clamped at the smallest normal number; logits via
+    an exactly rounded log-sum-exp (the shift z - max z is split with TwoSum). Keras divides p
+    by its row sum and clips to [1e-7, 1 - 1e-7]; PyTorch ``cross_entropy`` takes logits only.
+
+    >>> from actloss import losses as L
+    >>> L.cce.per_sample([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]).round(4)
+    array([0.0513, 2.3026])
+    """
+    if from_logits:
+        d, _, s0 = softmax_parts(p)
+        loss = _rowsum(t) * np.log1p(s0[:, 0]) - _rowsum(t * d)
+        return loss.astype(p.dtype, copy=False)
+    return -_rowsum(t * np.log(np.maximum(p, tiny(p.dtype))))
+
+
+def _cce_grad(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
+    if not from_logits:
+        return -t / np.maximum(p, tiny(p.dtype))
+    d, e, s0 = softmax_parts(p)
+    s = np.add.reduce(t, axis=-1, keepdims=True)
+    g = e * (s / (1 + s0)) - t
+    # one-hot rows: p_c - 1 at the label, from the sum of the other probabilities
+    rows, c = np.arange(p.shape[0]), np.argmax(t, axis=-1)
+    hot = (t[rows, c] == 1) & (s[:, 0] == 1)
+    exact = -one_minus_softmax(d[rows, c], e[rows, c], s0[:, 0])
+    g[rows, c] = np.where(hot, exact, g[rows, c])
+    return g.astype(p.dtype, copy=False)
+
+
+def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
+    t, p = categorical("categorical_crossentropy", y_true, p, axis)
+    probabilities("categorical_crossentropy", p, from_logits)
+    if label_smoothing:
+        t = t * (1 - label_smoothing) + label_smoothing / p.shape[-1]
+    return t, p
+
+
+categorical_crossentropy = Loss(
+    "categorical_crossentropy", _cce, _cce_grad, validate=_validate_cce,
+    params={"from_logits": False, "label_smoothing": 0.0, "axis": -1},
+    check=_check_smoothing, task="multiclass",
+    formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}, \quad "
+                       r"\frac{\partial \ell}{\partial z_k} = "
+                       r"\operatorname{softmax}(z)_k \textstyle\sum_j y_j - y_k",
+    pros=("The maximum-likelihood loss of a categorical output; with softmax its gradient is "
+          "p - y.",),
+    cons=("Needs one-hot labels (see sparse_categorical_crossentropy for integers).",),
+    reference="Keras losses.categorical_crossentropy; torch.nn.CrossEntropyLoss",
+    summary="Cross-entropy of one-hot (or soft) labels against a predicted distribution.",
+)
+
+
+# ---------------------------------------------------------------- sparse categorical
+def _labels(t, ignore_index):
+    """(row indices, labels safe to index with, mask of kept samples or None)."""
+    rows = np.arange(t.shape[0])
+    if ignore_index is None:
+        return rows, t, None
+    keep = t != ignore_index
+    return rows, np.where(keep, t, 0), keep
+
+
+def _sparse(t, p, from_logits=False, ignore_index=None):
+    r"""Categorical cross-entropy of integer class labels, from probabilities or logits.
+
+    .. math:: \ell(y, p) = -\log p_{y}, \quad \log p_y = z_y - \log\sum_j e^{z_j}\
+              \text{from logits}; \quad \ell = 0 \text{ if } y = \texttt{ignore\_index}
+
+    Reductions: mean (default) :math:`\sum_i w_i\ell_i / n'` with n' the number of samples not
+    ignored (as PyTorch; the training loop divides by the batch size), sum, none. Shape: y_pred
+    (n, C), y_true (n,) or (n, 1) integers in [0, C) (integral floats accepted); per-sample (n,).
+    One-hot y_true raises ValueError pointing to ``categorical_crossentropy``.
+
+    Ours: as categorical_crossentropy (exact logs, clamp at the smallest normal number).
+    Keras ``ignore_class`` masks the same way; PyTorch ``cross_entropy`` takes logits only
+    and its ``ignore_index`` defaults to -100 (ours to None); an all-ignored batch gives 0
+    (PyTorch: NaN).
+
+    >>> from actloss import losses as L
+    >>> L.sparse_categorical_crossentropy.per_sample(
+    ...     [1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]).round(4)
+    array([0.0513, 2.3026])
+    """
+    rows, lab, keep = _labels(t, ignore_index)
+    if from_logits:
+        d, _, s0 = softmax_parts(p)
+        loss = (np.log1p(s0[:, 0]) - d[rows, lab]).astype(p.dtype, copy=False)
+    else:
+        loss = -np.log(np.maximum(p[rows, lab], tiny(p.dtype)))
+    return loss if keep is None else np.where(keep, loss, 0)
+
+
+def _sparse_grad(t, p, from_logits=False, ignore_index=None):
+    rows, lab, keep = _labels(t, ignore_index)
+    if from_logits:
+        d, e, s0 = softmax_parts(p)
+        g = e / (1 + s0)
+        g[rows, lab] = -one_minus_softmax(d[rows, lab], e[rows, lab], s0[:, 0])
+        g = g.astype(p.dtype, copy=False)
+    else:
+        g = np.zeros_like(p)
+        g[rows, lab] = -1 / np.maximum(p[rows, lab], tiny(p.dtype))
+    return g if keep is None else g * keep[:, None]
+
+
+def _validate_sparse(y_true, p, from_logits=False, ignore_index=None):
+    name = "sparse_categorical_crossentropy"
+    if p.ndim != 2:
+        raise ValueError(f"{name}: y_pred must have shape (n, classes); received shape {p.shape}")
+    n, classes = p.shape
+    t = as_targets(y_true, np.float64)
+    if t.shape == p.shape and classes > 1:
+        raise ValueError(f"{name}: y_true has the shape of y_pred {p.shape}, so it looks one-hot "
+                         f"encoded; expected integer class labels of shape ({n},). Use "
+                         f"categorical_crossentropy for one-hot labels, or pass "
+                         f"y_true.argmax(axis=-1)")
+    if t.shape not in ((n,), (n, 1)):
+        raise ValueError(f"{name}: y_true must hold one integer label per sample, shape ({n},); "
+                         f"received shape {t.shape} for y_pred of shape {p.shape}")
+    t = t.reshape(n)
+    if not np.all(t == np.round(t)):
+        bad = float(t[t != np.round(t)][0])
+        raise ValueError(f"{name}: y_true must be integer class labels; found {bad!r}")
+    kept = t if ignore_index is None else t[t != ignore_index]
+    check_range(name, "y_true", kept, 0, classes - 1, f" (class labels for {classes} classes)")
+    probabilities(name, p, from_logits)
+    return t.astype(np.int64), p
+
+
+def _count_kept(t, from_logits=False, ignore_index=None):
+    return t.shape[0] if ignore_index is None else int(np.count_nonzero(t != ignore_index))
+
+
+def _check_ignore(**params):
+    if params["ignore_index"] is not None:
+        check_number("ignore_index", params["ignore_index"], integer=True)
+
+
+sparse_categorical_crossentropy = Loss(
+    "sparse_categorical_crossentropy", _sparse, _sparse_grad, validate=_validate_sparse,
+    params={"from_logits": False, "ignore_index": None}, check=_check_ignore, count=_count_kept,
+    task="multiclass",
+    formula=r"\ell(y, p) = -\log p_y" + REDUCED.replace("{n}", "{n'}"),
+    derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[k = y]}{p_y}, \quad "
+                       r"\frac{\partial \ell}{\partial z_k} = "
+                       r"\operatorname{softmax}(z)_k - [k = y]",
+    pros=("Integer labels: no one-hot matrix in memory.",),
+    cons=("Hard labels only (no label smoothing); use categorical_crossentropy for soft ones.",),
+    reference="Keras losses.sparse_categorical_crossentropy; torch.nn.CrossEntropyLoss",
+    summary="Cross-entropy of integer class labels.",
+)
+
+
+# ---------------------------------------------------------------- scikit-learn's log loss
+def _log_loss(t, p):
+    r"""scikit-learn's log loss: cross-entropy of probabilities, binary or multiclass by shape.
+
+    .. math:: \ell(y, p) = -\sum_{k=1}^{C} [y = k] \log p_k\ (C \ge 2 \text{ columns}), \quad
+              -[y \log p + (1 - y)\log(1 - p)]\ (\text{one column: } p = P(y = 1))
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,)
+    or (n, 1) for binary, (n, C) for multiclass; y_true integer labels (n,) (0/1 when binary) or
+    one-hot (n, C); per-sample (n,).
+
+    Ours: exact logs clamped at the smallest normal number; with sample weights the mean is
+    sum(w l)/n (Keras). scikit-learn clips p to [eps, 1 - eps] (eps of the dtype, 2.2e-16) and
+    its weighted mean divides by sum(w) (our value times n / sum(w)).
+
+    >>> from actloss import losses as L
+    >>> round(float(L.log_loss([0, 1, 1], [0.1, 0.8, 0.6])), 6)
+    0.279777
+    """
+    if p.shape[-1] == 1:
+        return bce_terms(t, p, False)[:, 0]
+    return _cce(t, p)
+
+
+def _log_loss_grad(t, p):
+    return bce_grad_terms(t, p, False) if p.shape[-1] == 1 else _cce_grad(t, p)
+
+
+def _validate_log_loss(y_true, p):
+    if p.ndim == 2 and p.shape[1] > 1:
+        t = as_targets(y_true, p.dtype)
+        if t.shape != p.shape:
+            t, _ = _validate_sparse(y_true, p)
+            t = (t[:, None] == np.arange(p.shape[1])).astype(p.dtype)
+        t, p = categorical("log_loss", t, p)
+    else:
+        t, p = binary_labels("log_loss", y_true, p)
+        if not np.all((t == 0) | (t == 1)):
+            raise ValueError("log_loss: binary y_true must be 0/1 labels; found values "
+                             f"{np.unique(t)[:5]}")
+    probabilities("log_loss", p)
+    return t, p
+
+
+log_loss = Loss(
+    "log_loss", _log_loss, _log_loss_grad, validate=_validate_log_loss, task="classification",
+    formula=r"\ell(y, p) = -\sum_k [y = k] \log p_k" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[y = k]}{p_k}\ "
+                       r"(\text{binary: } \frac{p - y}{p(1-p)})",
+    pros=("Accepts labels and probabilities exactly as scikit-learn's log_loss does.",),
+    cons=("Probabilities only (no from_logits).",),
+    reference="sklearn.metrics.log_loss",
+    summary="scikit-learn's log loss: binary or multiclass cross-entropy of probabilities.",
+)

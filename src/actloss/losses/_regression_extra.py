@@ -1,0 +1,202 @@
+"""More regression losses: log-cosh, MAPE, MSLE and cosine similarity (Keras definitions).
+
+Per-sample values are the mean over the d outputs (cosine similarity: over the vector), gradients
+are with respect to y_pred, reductions and ``sample_weight`` are the Loss object's. These are not
+on the training hot path, so they run in a wider float type (float32 in float64, float64 in long
+double where available) and round once.
+"""
+
+import numpy as np
+
+from ._base import Loss
+from ._common import REDUCED, in_wider, mean_last, nonnegative_targets, same_shape, validator
+
+_LN2 = np.log(np.longdouble(2))
+_SWITCH = 4.0  # log_cosh: log1p(2 sinh(a/2)^2) below, a - log 2 + log1p(exp(-2a)) above
+
+
+# ---------------------------------------------------------------- log-cosh
+@in_wider
+def _log_cosh(t, p):
+    r"""Logarithm of the hyperbolic cosine of the error.
+
+    .. math:: \ell(y, \hat y) = \frac{1}{d}\sum_{k} \log\cosh(\hat y_k - y_k)
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
+    (n, d), y_true alike; per-sample (n,). Never evaluates cosh (which overflows at 710): below
+    |e| = 4 it is log1p(2 sinh(|e|/2)^2) (exact for tiny errors), above |e| - log 2 +
+    log1p(exp(-2|e|)), finite for errors of 1e4 and 1e200. Ours = Keras ``log_cosh`` (Keras
+    writes the second form for all e, which loses the small errors to cancellation).
+
+    >>> from actloss import losses as L
+    >>> round(float(L.log_cosh([[0., 1.], [0., 0.]], [[1., 1.], [0., 0.]])), 6)
+    0.108445
+    """
+    a = np.abs(p - t)
+    s = np.sinh(0.5 * np.minimum(a, _SWITCH))
+    big = (a - _LN2.astype(a.dtype)) + np.log1p(np.exp(-2 * np.maximum(a, _SWITCH)))
+    return mean_last(np.where(a < _SWITCH, np.log1p(2 * (s * s)), big))
+
+
+@in_wider
+def _log_cosh_grad(t, p):
+    return np.tanh(p - t) / p.shape[-1]
+
+
+log_cosh = Loss(
+    "log_cosh", _log_cosh, _log_cosh_grad,
+    validate=validator(same_shape, "log_cosh"),
+    formula=r"\ell(y, \hat y) = \frac1d\sum_k \log\cosh(\hat y_k - y_k)" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac1d\tanh(\hat y_k - y_k)",
+    pros=("About e^2/2 for small errors and |e| - log 2 for large ones: a smooth Huber.",),
+    cons=("No parameter to set where the quadratic regime ends (it is near |e| = 1).",),
+    reference="Keras losses.log_cosh",
+    summary="log(cosh(error)), computed without cosh.",
+)
+
+
+# ---------------------------------------------------------------- MAPE
+_KERAS_EPS = float(np.float32(1e-7))
+
+
+@in_wider
+def _mape(t, p):
+    r"""Mean absolute percentage error (Keras).
+
+    .. math:: \ell(y, \hat y) = \frac{100}{d}\sum_{k}
+              \frac{|\hat y_k - y_k|}{\max(|y_k|, \epsilon)}, \quad \epsilon = 10^{-7}
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
+    (n, d), y_true alike; per-sample (n,). Ours = Keras ``mean_absolute_percentage_error``
+    (percent, epsilon = float32(1e-7), so y_true = 0 gives a large finite value); scikit-learn's
+    ``mean_absolute_percentage_error`` is a fraction (no factor 100) with epsilon 2.2e-16.
+
+    >>> from actloss import losses as L
+    >>> float(L.mape([[2., 1.], [2., 3.]], [[1., 1.], [1., 0.]]))
+    50.0
+    """
+    return mean_last(100 * (np.abs(p - t) / np.maximum(np.abs(t), _KERAS_EPS)))
+
+
+@in_wider
+def _mape_grad(t, p):
+    return 100 * np.sign(p - t) / (np.maximum(np.abs(t), _KERAS_EPS) * p.shape[-1])
+
+
+mean_absolute_percentage_error = Loss(
+    "mean_absolute_percentage_error", _mape, _mape_grad,
+    validate=validator(same_shape, "mean_absolute_percentage_error"),
+    formula=r"\ell = \frac{100}{d}\sum_k \frac{|\hat y_k - y_k|}{\max(|y_k|, 10^{-7})}" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{100}{d}\,"
+                       r"\frac{\operatorname{sign}(\hat y_k - y_k)}{\max(|y_k|, 10^{-7})}",
+    pros=("Scale-free: errors relative to the target, in percent.",),
+    cons=("Explodes for targets near 0; penalises over-prediction more than under-prediction "
+          "of positive targets.",),
+    reference="Keras losses.mean_absolute_percentage_error",
+    summary="Mean absolute error relative to |y_true|, in percent.",
+)
+
+
+# ---------------------------------------------------------------- MSLE
+def _log1p_ratio(t, p):
+    """log1p(p) - log1p(t) without cancellation: log1p((p - t)/(1 + t)) when the ratio
+    (1 + p)/(1 + t) is within [1/2, 2], log of the ratio otherwise."""
+    ratio = (1 + p) / (1 + t)
+    close = (ratio > 0.5) & (ratio < 2)
+    u = np.where(close, (p - t) / (1 + t), 0)
+    return np.where(close, np.log1p(u), np.log(np.where(close, 1, ratio)))
+
+
+@in_wider
+def _msle(t, p):
+    r"""Mean squared logarithmic error (Keras).
+
+    .. math:: \ell(y, \hat y) = \frac{1}{d}\sum_{k}
+              \bigl(\log(1 + \max(\hat y_k, 0)) - \log(1 + y_k)\bigr)^2
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
+    (n, d), y_true alike; per-sample (n,). Negative targets raise ValueError. Ours: exact
+    log1p, with a negative prediction counted as 0 (gradient 0 there), and the difference of
+    logs taken as one log of the ratio (no cancellation). Keras clips both at 1e-7 first;
+    scikit-learn raises for negative predictions.
+
+    >>> from actloss import losses as L
+    >>> round(float(L.msle([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]])), 6)
+    0.240227
+    """
+    r = _log1p_ratio(t, np.maximum(p, 0))
+    return mean_last(r * r)
+
+
+@in_wider
+def _msle_grad(t, p):
+    q = np.maximum(p, 0)
+    return np.where(p >= 0, 2 * _log1p_ratio(t, q) / (1 + q), 0) / p.shape[-1]
+
+
+mean_squared_logarithmic_error = Loss(
+    "mean_squared_logarithmic_error", _msle, _msle_grad,
+    validate=validator(nonnegative_targets, "mean_squared_logarithmic_error"),
+    formula=r"\ell = \frac1d\sum_k (\log(1 + \max(\hat y_k, 0)) - \log(1 + y_k))^2" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{2}{d}\,"
+                       r"\frac{\log(1+\hat y_k) - \log(1+y_k)}{1 + \hat y_k}\ (0 \text{ if } "
+                       r"\hat y_k < 0)",
+    pros=("Relative errors for targets spanning orders of magnitude (counts, prices).",),
+    cons=("Needs non-negative targets; under-prediction costs more than over-prediction.",),
+    reference="Keras losses.mean_squared_logarithmic_error",
+    summary="MSE of log(1 + y): relative error for positive targets.",
+)
+
+
+# ---------------------------------------------------------------- cosine similarity
+def _unit(x):
+    """(x / |x|, |x|) row-wise, scaled so the squares neither overflow nor underflow; a zero row
+    gives (0, 0)."""
+    m = np.max(np.abs(x), axis=-1, keepdims=True)
+    r = x / np.where(m > 0, m, 1)
+    norm = np.sqrt(np.sum(r * r, axis=-1, keepdims=True))
+    return r / np.where(norm > 0, norm, 1), m * norm
+
+
+@in_wider
+def _cosine(t, p):
+    r"""Negative cosine similarity of each sample's target and prediction vectors (Keras sign).
+
+    .. math:: \ell(y, \hat y) = -\frac{\sum_k y_k \hat y_k}{\lVert y\rVert\,\lVert \hat y\rVert}
+              \in [-1, 1]
+
+    Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n, d),
+    y_true alike ((n,) is n vectors of length 1); per-sample (n,). A zero vector gives 0 and a
+    zero gradient. Ours = Keras ``cosine_similarity`` (minus the cosine, so minimising aligns the
+    vectors; norms computed with scaling, no 1e-12 epsilon). PyTorch ``cosine_similarity``
+    returns +cos (a similarity, not a loss); ``CosineEmbeddingLoss`` uses 1 - cos.
+
+    >>> from actloss import losses as L
+    >>> float(L.cosine_similarity([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]]))
+    -0.5
+    """
+    tu, _ = _unit(t)
+    pu, _ = _unit(p)
+    return -np.sum(tu * pu, axis=-1)
+
+
+@in_wider
+def _cosine_grad(t, p):
+    tu, _ = _unit(t)
+    pu, norm = _unit(p)
+    c = np.sum(tu * pu, axis=-1, keepdims=True)
+    return -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
+
+
+cosine_similarity = Loss(
+    "cosine_similarity", _cosine, _cosine_grad,
+    validate=validator(same_shape, "cosine_similarity"), output_range="[-1, 1]",
+    formula=r"\ell(y, \hat y) = -\frac{y\cdot\hat y}{\lVert y\rVert\lVert\hat y\rVert}" + REDUCED,
+    derivative_formula=r"\frac{\partial \ell}{\partial \hat y} = -\frac{1}{\lVert\hat y\rVert}"
+                       r"\left(\frac{y}{\lVert y\rVert} - \cos\theta\,\frac{\hat y}"
+                       r"{\lVert\hat y\rVert}\right)",
+    pros=("Ignores the length of the prediction: only its direction counts.",),
+    cons=("Negative by design (Keras sign): -1 is a perfect match.",),
+    reference="Keras losses.cosine_similarity",
+    summary="Minus the cosine of the angle between target and prediction.",
+)

@@ -1,0 +1,268 @@
+"""The activation catalog, parametrized over the registry: a newly registered activation is
+tested at once. Accuracy is measured against the mpmath references of ``tests/reference.py``
+(60 digits, rounded once to the dtype); ``python tests/reference.py`` prints the table."""
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import reference as R
+from actloss import activations as A
+
+ALL = sorted(A.REGISTRY.items())
+NAMES = [n for n, _ in ALL]
+ELEMENTWISE = [n for n, a in ALL if a.elementwise]
+ROWWISE = [n for n, a in ALL if not a.elementwise]
+DTYPES = [np.float32, np.float64]
+CONFIG_IDS = [n + "".join(f"-{k}={v}" for k, v in p.items()) for n, p in R.CONFIGS]
+TOL_ULP = 2       # values and derivatives, in ULPs of the correctly rounded reference
+TOL_ILL_EPS = 2   # near a derivative's zero: |error| / eps (absolute; relative is meaningless)
+
+
+def _grid(lo=-6.0, hi=6.0, n=97):
+    # Off the kinks at integers, +-3, 0 and 6.
+    return np.linspace(lo, hi, n) + 0.0123
+
+
+def _rows(rng, shape=(6, 5)):
+    return rng.normal(0, 3, shape)
+
+
+# ---------------------------------------------------------------- accuracy vs mpmath
+def test_every_catalog_activation_has_a_reference():
+    assert set(ELEMENTWISE) <= set(R.REFERENCES), set(ELEMENTWISE) - set(R.REFERENCES)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("which", [0, 1], ids=["value", "derivative"])
+@pytest.mark.parametrize("name,params", R.CONFIGS, ids=CONFIG_IDS)
+def test_ulp_error_vs_mpmath(name, params, which, dtype):
+    act = A.get(name, **params)
+    ulps, abs_err, ill, x = R.errors(name, params, dtype, which, act)
+    well = ~ill
+    worst = int(np.argmax(np.where(well, ulps, 0)))
+    assert ulps[well].max() <= TOL_ULP, (
+        f"{name}{params} {'derivative' if which else 'value'} {np.dtype(dtype)}: "
+        f"{ulps[worst]} ULP at x={x[worst]!r}")
+    if ill.any():  # the window around a zero of f': absolute error in units of eps
+        assert abs_err[ill].max() <= TOL_ILL_EPS
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_softmax_ulp_error_vs_mpmath(log, dtype):
+    act = A.log_softmax if log else A.softmax
+    for row, ref in zip(R.softmax_rows(), R.softmax_reference(log)):
+        got = act(row.astype(dtype)[None, :])[0]
+        assert R.ulp_count(got, ref[dtype]).max() <= TOL_ULP, (row, got, ref[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_softmax_rows_sum_to_one_and_are_stable(rng, dtype):
+    x = (rng.normal(0, 1, (50, 40)) * np.logspace(-3, 4, 50)[:, None]).astype(dtype)
+    s = A.softmax(x)
+    eps = np.finfo(dtype).eps
+    assert np.all(np.abs(s.sum(axis=1) - 1) <= 2 * eps * x.shape[1])
+    assert np.all(np.isfinite(A.log_softmax(x)))
+    one = A.softmax(np.array([[3.0], [-1e4]], dtype))
+    assert one.tolist() == [[1.0], [1.0]] and one.dtype == dtype
+    assert A.softmax(np.array([1e4, -1e4], dtype)).tolist() == [1.0, 0.0]
+    assert A.softmax(x, ).shape == x.shape
+    cols = A.get("softmax", axis=0)(x)
+    np.testing.assert_allclose(cols, A.softmax(x.T).T, rtol=4 * eps)
+
+
+def test_softmax_infinite_and_nan_entries():
+    inf, nan = np.inf, np.nan
+    x = np.array([[inf, 0.0, inf], [-inf, 0.0, 1.0], [-inf, -inf, -inf], [nan, 0.0, 1.0]])
+    s = A.softmax(x)
+    np.testing.assert_allclose(s[:3], [[0.5, 0, 0.5], [0, 1 / (1 + np.e), np.e / (1 + np.e)],
+                                       [1 / 3, 1 / 3, 1 / 3]])
+    assert np.isnan(s[3]).all()
+    ls = A.log_softmax(x)
+    assert ls[0].tolist() == [np.log(0.5), -inf, np.log(0.5)] and ls[1, 0] == -inf
+    assert np.isnan(ls[3]).all()
+
+
+# ---------------------------------------------------------------- derivatives
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_grad_matches_central_differences(name):
+    act = A.get(name)
+    x = _grid()
+    h = 1e-6 * np.maximum(1.0, np.abs(x))
+    numeric = (act(x + h) - act(x - h)) / (2 * h)
+    np.testing.assert_allclose(act.grad(x), numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_vjp_is_g_times_grad(name, rng):
+    act = A.get(name)
+    x, g = rng.normal(0, 3, 40), rng.normal(0, 1, 40)
+    np.testing.assert_array_equal(act.vjp(x, g), g * act.grad(x))
+
+
+@pytest.mark.parametrize("name", ROWWISE)
+def test_rowwise_vjp_matches_explicit_jacobian(name, rng):
+    act = A.get(name)
+    x, g = _rows(rng), rng.normal(0, 1, (6, 5))
+    s = A.softmax(x)
+    for i in range(x.shape[0]):
+        jac = (np.diag(s[i]) - np.outer(s[i], s[i]) if name == "softmax"
+               else np.eye(5) - np.outer(np.ones(5), s[i]))
+        np.testing.assert_allclose(act.vjp(x, g)[i], g[i] @ jac, rtol=1e-12, atol=1e-15)
+    with pytest.raises(TypeError, match=r"vjp"):
+        act.grad(x)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_from_output_matches_vjp(name, dtype, rng):
+    act = A.get(name)
+    x = _rows(rng, (8, 7)).astype(dtype)
+    g = rng.normal(0, 1, x.shape).astype(dtype)
+    y = act.forward(x)
+    b = act.backward(x if act.backward_uses_input else None, y, g.copy())
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(b, act.vjp(x, g), rtol=tol, atol=tol)
+    assert b.dtype == dtype
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_writes_into_out_even_in_place(name, rng):
+    act = A.get(name)
+    x = _rows(rng).astype(np.float32)
+    expected = act(x)
+    out = np.empty_like(x)
+    assert act.forward(x, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    assert act.forward(x, out=x) is x
+    np.testing.assert_array_equal(x, expected)
+    strided = np.asfortranarray(_rows(rng))
+    np.testing.assert_array_equal(act.forward(strided), act(np.ascontiguousarray(strided)))
+
+
+# ---------------------------------------------------------------- dtypes and special values
+@pytest.mark.parametrize("name", NAMES)
+def test_dtype_is_kept_and_integers_compute_in_float64(name):
+    act = A.get(name)
+    for dtype in (np.float16, np.float32, np.float64):
+        x = np.array([[-2.0, 0.5, 3.0]], dtype)
+        assert act(x).dtype == dtype
+        assert act.vjp(x, np.ones_like(x)).dtype == dtype
+        if act.elementwise:
+            assert act.grad(x).dtype == dtype
+    ints = act(np.array([[-2, 0, 3]]))
+    assert ints.dtype == np.float64
+    np.testing.assert_array_equal(ints, act(np.array([[-2.0, 0.0, 3.0]])))
+    assert act([[True, False]]).dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=["f16", "f32", "f64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_zero_inf_nan_without_warnings(name, dtype):
+    act = A.get(name)
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], dtype)
+    big = np.finfo(dtype).max
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        if act.elementwise:
+            y, d = act(x), act.grad(x)
+            assert np.isnan(y[4]) and np.isnan(d[4])
+            assert not np.isnan(y[:4]).any() and not np.isnan(d[:4]).any()
+            ext = np.array([-big, big, -1e4, 1e4], dtype)
+            assert not np.isnan(act(ext)).any() and not np.isnan(act.grad(ext)).any()
+        else:
+            rows = np.array([[0.0, -0.0, 1.0], [big, -big, 0.0], [1e4, -1e4, 0.0]], dtype)
+            assert np.isfinite(act(rows)[0]).all() and not np.isnan(act(rows)).any()
+            assert not np.isnan(act.vjp(rows, np.ones_like(rows))).any()
+
+
+# ---------------------------------------------------------------- registry and metadata
+def test_required_names_and_aliases():
+    required = {"step", "heaviside", "binary_step", "linear", "identity", "sigmoid", "logistic",
+                "tanh", "relu", "leaky_relu", "elu", "softmax", "selu", "gelu", "silu", "swish",
+                "softplus", "softsign", "mish", "relu6", "hard_sigmoid", "hard_tanh",
+                "hard_silu", "celu", "log_sigmoid", "log_softmax", "exponential"}
+    assert required <= set(A.names())
+    for alias, name in [("heaviside", "step"), ("Binary-Step", "step"), ("identity", "linear"),
+                        ("logistic", "sigmoid"), ("swish", "silu"), ("hard_swish", "hard_silu")]:
+        assert A.get(alias).name == name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_name_get_config_round_trip_and_metadata(name):
+    act = A.get(name)
+    assert act.name == name and A.get(act) is act
+    config = act.get_config()
+    assert A.get(config.pop("name"), **config) == act
+    for field in ("formula", "derivative_formula", "output_range", "reference", "summary"):
+        assert getattr(act, field), field
+    assert act.pros and act.cons
+    assert act.monotonic in (None, "increasing", "nondecreasing")
+    assert act.__doc__ and ".. math::" in act.__doc__ and ">>>" in act.__doc__
+
+
+def test_parameters_validated_with_messages():
+    assert A.get("leaky_relu", negative_slope=0.2).params == {"alpha": 0.2}
+    assert A.get("leaky-relu", alpha=0.1).grad([-2.0, 3.0]).tolist() == [0.1, 1.0]  # README
+    assert repr(A.get("leaky-relu", alpha=0.1).grad([-2.0, 3.0])) == "array([0.1, 1. ])"
+    with pytest.raises(ValueError, match=r"alpha.*received alpha=-1"):
+        A.get("elu", alpha=-1)
+    with pytest.raises(ValueError, match=r"alpha.*nonzero.*alpha=0"):
+        A.get("celu", alpha=0.0)
+    with pytest.raises(ValueError, match=r"alpha.*finite.*inf"):
+        A.get("leaky_relu", alpha=float("inf"))
+    with pytest.raises(ValueError, match=r"alpha.*received alpha=-0.1"):
+        A.get("leaky_relu", alpha=-0.1)
+    with pytest.raises(TypeError, match=r"approximate"):
+        A.get("gelu", approximate="tanh")
+    with pytest.raises(TypeError, match=r"axis"):
+        A.get("softmax", axis=1.5)
+    with pytest.raises(TypeError, match=r"unexpected parameter 'beta'"):
+        A.get("relu", beta=2)
+    with pytest.raises(TypeError, match=r"register"):
+        A.get(np.tanh)
+
+
+def test_parameters_change_the_function():
+    x = np.array([-2.0, 1.0])
+    assert A.get("leaky_relu", alpha=0.2)(x).tolist() == [-0.4, 1.0]
+    assert A.get("leaky_relu", alpha=2.0)(x).tolist() == [-4.0, 1.0]
+    assert A.get("leaky_relu", alpha=2.0).grad(x).tolist() == [2.0, 1.0]
+    np.testing.assert_allclose(A.get("elu", alpha=2.0)(x), [2 * np.expm1(-2), 1])
+    np.testing.assert_allclose(A.get("celu", alpha=-1.0)(np.array([1.0])), [1.0])
+    assert A.get("gelu", approximate=True)(x)[1] != A.gelu(x)[1]
+
+
+def test_register_checks_the_derivative():
+    with pytest.raises(ValueError, match=r"disagrees with central finite differences at x="):
+        A.register("cube_wrong", lambda x: x ** 3, lambda x: 2 * x ** 2)
+    assert "cube_wrong" not in A.names()
+    act = A.register("cube_ok_test", lambda x: x ** 3 / 3, lambda x: x ** 2)
+    try:
+        assert A.get("cube-ok-test") is act
+        np.testing.assert_allclose(act.vjp([2.0], [3.0]), [12.0])
+    finally:
+        A.REGISTRY._objects.pop("cube_ok_test")
+
+
+# ---------------------------------------------------------------- property tests
+floats = st.sampled_from([np.float32, np.float64])
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_properties_shape_dtype_monotonic_finite(name, data):
+    act = A.get(name)
+    dtype = data.draw(floats)
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=6))
+    x = data.draw(hnp.arrays(dtype, shape, elements=st.floats(-2.0**100, 2.0**100, width=32)))
+    y = act(x)
+    assert y.shape == x.shape and y.dtype == dtype
+    assert not np.isnan(y).any()
+    if name != "exponential" and act.elementwise:
+        small = np.clip(x, -1e3, 1e3)
+        assert np.isfinite(act(small)).all() and np.isfinite(act.grad(small)).all()
+    if act.monotonic:
+        y = act(np.sort(x.ravel()))
+        assert np.all(y[1:] >= y[:-1])
