@@ -6,10 +6,11 @@
 
 ``cprofile``: the Python functions by own time (``tottime``; NumPy ufuncs and ``@`` are counted
 in their caller's own time) and the calls per batch. ``pyspy`` (needs ``py-spy``; run as a
-child under ``py-spy record --native --idle``): every sample of the main thread is put in one
-bucket by its native frames (BLAS matmul, elementwise ufunc loops and reductions, copies and
-casts, fancy indexing, allocation, else the Python interpreter) and charged to the innermost
-Python function, so the table reads "Dense.backward: 31% of samples, 25% in BLAS".
+child under ``py-spy record --native --idle``): every sample of the main thread inside actloss
+is put in one bucket (BLAS anywhere in its stack, else by its innermost frame: ufunc inner loops,
+fancy indexing, copies and casts, allocation, random numbers, NumPy's per-call overhead, the
+Python interpreter) and charged to the innermost Python function, so the table reads
+"Dense.backward: 31% of samples, BLAS matmul 25%".
 W1 repeats the fit ``--fits`` times with fresh models; W4 trains one epoch after warm-up.
 """
 
@@ -24,48 +25,63 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-BUCKETS = (  # first match wins, tested on each sample's frames from the leaf up
-    ("BLAS matmul", re.compile(r"gemm|gemv|openblas|blas_thread|exec_blas|matmul", re.I)),
-    ("fancy indexing / take", re.compile(r"mapiter|take|fancy|subscript|PyArray_Take|npy_fasttake", re.I)),
-    ("copies and casts", re.compile(r"memcpy|memmove|copy|_strided_to|cast|AssignArray|__memset", re.I)),
-    ("allocation", re.compile(r"malloc|calloc|realloc|PyDataMem|npy_alloc|mmap|munmap|free\b", re.I)),
-    ("elementwise ufuncs / reductions",
-     re.compile(r"ufunc|_loop|FLOAT_|DOUBLE_|reduce|simd|AVX|_exp|_log|expf|logf|tanh", re.I)),
+_RULES = (  # tested on the innermost (leaf) native frame, in this order
+    ("elementwise compute (ufunc inner loops)",
+     re.compile(r"FLOAT_|DOUBLE_|HALF_|LONG_|BOOL_|simd|AVX|_loop|_contig|expf?\b|logf?\b|tanhf?\b|"
+                r"erf|sleef|svml|fma", re.I)),
+    ("fancy indexing / take", re.compile(r"mapiter|take|fancy|subscript|npy_fasttake|index", re.I)),
+    ("copies and casts", re.compile(r"memcpy|memmove|memset|copy|_strided_to|cast|assign", re.I)),
+    ("allocation (new arrays)",
+     re.compile(r"malloc|calloc|realloc|free|PyDataMem|npy_alloc|NewFromDescr|mmap|munmap", re.I)),
+    ("random numbers (shuffle)", re.compile(r"random|mtrand|_common_double|pcg|philox", re.I)),
 )
+BUCKET_NAMES = ("BLAS matmul", *(name for name, _ in _RULES),
+                "NumPy per-call overhead (dispatch, type resolution, fp-error checks)",
+                "libc (unresolved: memcpy/memset/malloc)", "Python interpreter")
 
 
-def _w1(fits):
+class _Off:
+    def enable(self):
+        pass
+
+    def disable(self):
+        pass
+
+
+def _w1(fits, prof):
     from _impls import build_actloss
     from _tutorial import SPECS, data
     X, y = data("W1")
     for _ in range(fits):
         fit, _ = build_actloss(SPECS["W1"])
+        prof.enable()
         fit(X, y, SPECS["W1"]["epochs"])
-    n_batches = fits * SPECS["W1"]["epochs"] * -(-len(X) // SPECS["W1"]["batch"])
-    return n_batches
+        prof.disable()
+    return fits * SPECS["W1"]["epochs"] * -(-len(X) // SPECS["W1"]["batch"])
 
 
-def _w4(rows):
+def _w4(rows, prof):
     from _impls import build_actloss
     from w4_wide import SPEC, make_data
     X, y = make_data(rows)
     fit, _ = build_actloss(SPEC)
     fit(X[:5 * 256], y[:5 * 256], 1)
+    prof.enable()
     fit(X, y, 1)
-    return -(-rows // SPEC["batch"]) + 5
+    prof.disable()
+    return -(-rows // SPEC["batch"])
 
 
-def workload(args):
-    return _w1(args.fits) if args.workload == "W1" else _w4(args.rows)
+def workload(args, prof=None):
+    prof = prof or _Off()
+    return _w1(args.fits, prof) if args.workload == "W1" else _w4(args.rows, prof)
 
 
 def cprofile(args):
     import cProfile
     import pstats
     prof = cProfile.Profile()
-    prof.enable()
-    batches = workload(args)
-    prof.disable()
+    batches = workload(args, prof)   # profiles the fit calls only
     stats = pstats.Stats(prof)
     total = sum(v[2] for v in stats.stats.values())
     print(f"\ncProfile, {args.workload}: {batches} batches, {total:.3f} s of own time in all functions "
@@ -79,19 +95,28 @@ def cprofile(args):
 
 
 def _bucket(frames):
-    for frame in reversed(frames):
-        if ".py:" in frame:
-            continue
-        for name, rx in BUCKETS:
-            if rx.search(frame):
-                return name
-    return "Python interpreter / other"
+    """One sample's bucket: BLAS anywhere in the stack, else by its innermost frame."""
+    if any(re.search(r"openblas|gemm|gemv|blas_thread|exec_blas|mkl_", f, re.I) for f in frames):
+        return "BLAS matmul"
+    leaf = frames[-1]
+    if ".py:" in leaf:
+        return "Python interpreter"
+    for name, rx in _RULES:
+        if rx.search(leaf.split(" (")[0]):
+            return name
+    if "numpy" in leaf:
+        return "NumPy per-call overhead (dispatch, type resolution, fp-error checks)"
+    if "libc" in leaf:
+        return "libc (unresolved: memcpy/memset/malloc)"
+    if "libm" in leaf:
+        return "NumPy per-call overhead (dispatch, type resolution, fp-error checks)"
+    return "Python interpreter"
 
 
-def _py_frame(frames):
+def _py_frame(frames, line=False):
     for frame in reversed(frames):
         if ".py:" in frame:
-            return re.sub(r":\d+\)$", ")", frame)
+            return frame if line else re.sub(r":\d+\)$", ")", frame)
     return "(native only)"
 
 
@@ -119,17 +144,24 @@ def pyspy(args):
         return
     by_bucket = collections.Counter()
     by_func = collections.defaultdict(collections.Counter)
+    by_line = collections.defaultdict(collections.Counter)
     for frames, c in samples:
         b = _bucket(frames)
         by_bucket[b] += c
         by_func[_py_frame(frames)][b] += c
+        by_line[_py_frame(frames, line=True)][b] += c
     print(f"\npy-spy --native --idle, {args.workload}: {total} samples inside actloss "
           f"({args.rate} Hz, main thread)")
     for b, c in by_bucket.most_common():
         print(f"{c / total * 100:6.1f}%  {b}")
     print("\nby innermost Python function (share of samples; its biggest buckets)")
-    ranked = sorted(by_func.items(), key=lambda kv: -sum(kv[1].values()))[:args.top]
-    for func, counter in ranked:
+    _ranked(by_func, total, args.top)
+    print("\nby innermost Python line")
+    _ranked(by_line, total, args.top)
+
+
+def _ranked(table, total, top):
+    for func, counter in sorted(table.items(), key=lambda kv: -sum(kv[1].values()))[:top]:
         n = sum(counter.values())
         parts = ", ".join(f"{b} {c / total * 100:.1f}%" for b, c in counter.most_common(3))
         print(f"{n / total * 100:6.1f}%  {func}: {parts}")
