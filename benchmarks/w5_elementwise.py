@@ -91,9 +91,31 @@ def worker(impl, params):
             fwd, der, size = ops(name, x, g, xs, gs)
             result[f"{name}_fwd"] = _median_ns(fwd, inner, size)
             result[f"{name}_der"] = _median_ns(der, inner, size)
+            if impl == "actloss":
+                result[f"{name}_ulp"] = _max_ulp(name, x, g, xs, gs)
         except Exception as exc:  # a function missing from a catalog is reported, not fatal
             result[f"{name}_error"] = f"{type(exc).__name__}: {exc}"[:200]
     return result
+
+
+def _max_ulp(name, x, g, xs, gs, m=10**6):
+    """Max error, in float32 ULPs, of actloss's float32 forward and derivative against its own
+    float64 path, on the first ``m`` elements: a check that speed did not cost accuracy."""
+    import numpy as np
+    fwd, der, _ = _actloss_ops(name, x[:m], g[:m], xs[:max(1, m // SOFTMAX_COLS)],
+                               gs[:max(1, m // SOFTMAX_COLS)])
+    fwd64, der64, _ = _actloss_ops(name, x[:m].astype(np.float64), g[:m].astype(np.float64),
+                                   xs[:max(1, m // SOFTMAX_COLS)].astype(np.float64),
+                                   gs[:max(1, m // SOFTMAX_COLS)].astype(np.float64))
+    worst = []
+    for f32, f64 in ((fwd, fwd64), (der, der64)):
+        a, ref = np.asarray(f32(), dtype=np.float64), np.asarray(f64())
+        scale = np.abs(ref)
+        if name == "softmax":  # a vjp cancels: ULPs of each row's largest value
+            scale = np.broadcast_to(scale.max(axis=-1, keepdims=True), ref.shape)
+        ulp = np.spacing(scale.astype(np.float32)).astype(np.float64)
+        worst.append(float(np.max(np.abs(a - ref) / ulp)))
+    return worst
 
 
 WORKERS = {impl: (lambda p, impl=impl: worker(impl, p)) for impl in ("actloss", "torch", "floor")}
@@ -119,6 +141,12 @@ def run(args):
     results = C.measure_all(SCRIPT, impls, {"n": n, "inner": inner}, reps, notes, always=("floor",),
                             needs=("actloss.activations",))
     floor = results["floor"].get("copyto")
+    ulps = {name: results.get("actloss", {}).get(f"{name}_ulp") for name in FUNCS}
+    if any(ulps.values()):
+        notes.append("W5 actloss max error vs its float64 path, in float32 ULPs (forward/derivative, "
+                     "first 10^6 elements, softmax in ULPs of each row's largest value; "
+                     "catalog target 2): " + ", ".join(
+                         f"{k} {v[0]:.2g}/{v[1]:.2g}" for k, v in ulps.items() if v))
     rows = []
     for name in FUNCS:
         for part, label in (("fwd", "forward"), ("der", "derivative")):
