@@ -95,13 +95,23 @@ def run_child(script: str, impl: str, params: dict, timeout: float = 900) -> dic
     return {"error": (tail[-1] if tail else f"exit code {proc.returncode}, no result")[:300]}
 
 
+#: Which statistic over the repetitions the tables show: "median" (default) or "min" (the least
+#: disturbed repetition, for a machine shared with other jobs); set by ``--stat``.
+STAT = "median"
+
+
 def median_of(results: list) -> dict:
-    """Median of every numeric key over the children; the first error wins."""
+    """Median of every numeric key over the children (and its minimum as ``key_min``); with
+    ``STAT == "min"`` the key itself holds the minimum. The first error wins."""
     for r in results:
         if "error" in r:
             return r
     keys = [k for k, v in results[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    out = {k: statistics.median(r[k] for r in results) for k in keys}
+    out = {}
+    for k in keys:
+        vals = [r[k] for r in results if k in r]
+        out[k + "_median"], out[k + "_min"] = statistics.median(vals), min(vals)
+        out[k] = out[k + "_min"] if STAT == "min" else out[k + "_median"]
     out["n"] = len(results)
     for k, v in results[0].items():
         out.setdefault(k, v)
@@ -120,10 +130,15 @@ def parser(description: str, reps: int) -> argparse.ArgumentParser:
     p.add_argument("--impls", default=",".join(IMPLS),
                    help="comma-separated subset of " + ",".join(IMPLS))
     p.add_argument("--json", metavar="PATH", help="also write the rows as JSON here")
+    p.add_argument("--stat", choices=("median", "min"), default="median",
+                   help="statistic over the repetitions (median; min = least disturbed, for a "
+                        "shared machine)")
     return p
 
 
 def reps_of(args, default: int) -> int:
+    global STAT
+    STAT = getattr(args, "stat", "median")
     return args.reps if args.reps else (1 if args.quick else default)
 
 
@@ -290,4 +305,5 @@ def report(result: dict, args) -> None:
 
 
 def check_dtype_note() -> str:
-    return f"float32, {THREADS} threads per library, medians of fresh processes"
+    what = "minima" if STAT == "min" else "medians"
+    return f"float32, {THREADS} threads per library, {what} over fresh processes"

@@ -52,11 +52,13 @@ def run(workload, script, args, title):
     import math
 
     import _common as C
-    notes = [f"{workload} ({title}): {C.check_dtype_note()}; median of {C.reps_of(args, 5)} fresh process(es) per implementation"]
+    reps = C.reps_of(args, 5)
+    notes = [f"{workload} ({title}): {C.check_dtype_note()}; {C.STAT} of {reps} fresh "
+             "process(es) per implementation"]
     if workload == "W2":
         notes.append("W2: scikit-learn's reported loss is half the MSE (its squared_error loss); "
                      "the others report the MSE")
-    results = C.measure_all(script, C.impls_of(args), {}, C.reps_of(args, 5), notes)
+    results = C.measure_all(script, C.impls_of(args), {}, reps, notes)
     for impl, r in results.items():
         if "loss" in r and not (isinstance(r["loss"], float) and math.isfinite(r["loss"])):
             notes.append(f"{C.LABELS[impl]}: final training loss is not finite ({r['loss']})")

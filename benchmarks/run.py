@@ -54,7 +54,7 @@ def header() -> str:
             f"libraries: {libs}\n"
             f"every implementation: float32, {C.THREADS} threads "
             f"({', '.join(C.THREAD_VARS[:3])}={C.THREADS}, torch.set_num_threads({C.THREADS})), "
-            "fresh child processes, medians")
+            f"fresh child processes, {C.STAT} over the repetitions")
 
 
 def main(argv=None):
@@ -69,7 +69,8 @@ def main(argv=None):
     if unknown:
         p.error(f"--only: unknown {unknown}; choose from {list(MODULES)}")
     forward = (["--quick"] if args.quick else []) + (["--reps", str(args.reps)] if args.reps else [])
-    forward += ["--impls", args.impls]
+    forward += ["--impls", args.impls, "--stat", args.stat]
+    C.reps_of(args, 1)  # sets C.STAT for the header
     print(header(), flush=True)
     rows, notes, raw = [], [], {}
     start = time.perf_counter()

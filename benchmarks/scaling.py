@@ -110,7 +110,7 @@ WORKERS = {"actloss": memmap_worker}
 
 def build_parser():
     import _common as C
-    p = C.parser("Scaling of W4 with the number of rows, and training from a memmap", 2)
+    p = C.parser("Scaling of W4 with the number of rows, and training from a memmap", 3)
     p.add_argument("--sizes", default=None,
                    help="comma-separated row counts (25000,50000,100000,200000; "
                         "2048,4096,8192,16384 with --quick); the third is the reference")
@@ -130,8 +130,8 @@ def run(args):
              else [2048, 4096, 8192, 16384] if args.quick else [25_000, 50_000, 100_000, 200_000])
     ref = sizes[2] if len(sizes) > 2 else sizes[-1]
     gib = args.memmap_gb if args.memmap_gb is not None else (0.01 if args.quick else 4.0)
-    reps = C.reps_of(args, 2)
-    notes = [f"scaling: actloss W4 epoch at {sizes} rows, median of {reps} process(es) per size; "
+    reps = C.reps_of(args, 3)
+    notes = [f"scaling: actloss W4 epoch at {sizes} rows, {C.STAT} of {reps} process(es) per size; "
              f"reference {ref} rows"]
     rows, raw = [], {}
     if "actloss" not in C.impls_of(args) or not C.installed("actloss"):
@@ -150,7 +150,11 @@ def run(args):
         if "error" in r:
             notes.append(f"scaling {n} rows failed: {r['error']}")
         t_ratio = C.ratio(C.ratio(r.get("epoch_s"), n), C.ratio(base.get("epoch_s"), ref))
-        f_ratio = C.ratio(r.get("per_floor"), base.get("per_floor"))
+        if C.STAT == "min":
+            f_ratio = C.ratio(C.ratio(r.get("epoch_s_min"), r.get("floor_s_min")),
+                              C.ratio(base.get("epoch_s_min"), base.get("floor_s_min")))
+        else:
+            f_ratio = C.ratio(r.get("per_floor"), base.get("per_floor"))
         m_ratio = C.ratio(r.get("peak_minus_data_mib"), base.get("peak_minus_data_mib"))
         rows.append(C.row("scaling", f"{n} rows: epoch time (time/row = {C.fmt_ratio(t_ratio)} x "
                           f"{ref // 1000}k's)", "s", {"actloss": r.get("epoch_s")},

@@ -71,9 +71,9 @@ def run(args):
     import tempfile
 
     import _common as C
-    seeds = args.seeds or args.reps or (1 if args.quick else 3)
+    seeds = args.seeds or C.reps_of(args, 3)
     epochs = args.epochs or (2 if args.quick else SPEC["epochs"])
-    notes = [f"W3: {epochs} epochs, batch 64, {C.check_dtype_note()}; medians over {seeds} "
+    notes = [f"W3: {epochs} epochs, batch 64, {C.check_dtype_note()}; {C.STAT} over {seeds} "
              "seed(s), one process per seed"]
     if not C.installed("sklearn"):
         notes.append("W3 skipped: load_digits needs scikit-learn (pip install scikit-learn)")

@@ -136,7 +136,7 @@ def run(args):
     reps = C.reps_of(args, 2)
     impls = [i for i in C.impls_of(args) if i in ("actloss", "torch")]
     notes = [f"W5: {n} float32 elements (softmax {n // SOFTMAX_COLS} x {SOFTMAX_COLS}), "
-             f"median of {inner} calls, median of {reps} process(es); torch 2 threads, "
+             f"median of {inner} calls, {C.STAT} of {reps} process(es); torch 2 threads, "
              "NumPy single-threaded; derivative = grad(x) (softmax vjp) vs torch autograd backward"]
     results = C.measure_all(SCRIPT, impls, {"n": n, "inner": inner}, reps, notes, always=("floor",),
                             needs=("actloss.activations",))
