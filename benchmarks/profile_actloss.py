@@ -120,6 +120,9 @@ def _py_frame(frames, line=False):
     return "(native only)"
 
 
+_IN_FIT = re.compile(r"\bfit \(actloss/")
+
+
 def pyspy(args):
     if not shutil.which("py-spy"):
         print("py-spy not installed (pip install py-spy): skipped")
@@ -135,12 +138,12 @@ def pyspy(args):
         for line in f:
             stack, _, count = line.rstrip("\n").rpartition(" ")
             frames = stack.split(";")
-            if any("actloss/" in fr for fr in frames):   # only time inside actloss
+            if any(_IN_FIT.search(fr) for fr in frames):   # only time inside actloss's fit
                 samples.append((frames, int(count)))
     shutil.rmtree(os.path.dirname(out), ignore_errors=True)
     total = sum(c for _, c in samples)
     if not total:
-        print("py-spy: no samples inside actloss")
+        print("py-spy: no samples inside actloss's fit")
         return
     by_bucket = collections.Counter()
     by_func = collections.defaultdict(collections.Counter)
@@ -150,7 +153,7 @@ def pyspy(args):
         by_bucket[b] += c
         by_func[_py_frame(frames)][b] += c
         by_line[_py_frame(frames, line=True)][b] += c
-    print(f"\npy-spy --native --idle, {args.workload}: {total} samples inside actloss "
+    print(f"\npy-spy --native --idle, {args.workload}: {total} samples inside actloss's fit "
           f"({args.rate} Hz, main thread)")
     for b, c in by_bucket.most_common():
         print(f"{c / total * 100:6.1f}%  {b}")
