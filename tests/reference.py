@@ -137,9 +137,13 @@ def round_to(v, dtype) -> float:
     return float(np.asarray(float(r), dtype)) if dtype == np.float32 else float(r)
 
 
+EXTRA = 0  # extra random points (``--dense N`` on the command line); 0 in the test suite
+
+
 def test_points() -> np.ndarray:
     """The test set (float64 array; its float32 part is every point exact in float32)."""
     rng = np.random.default_rng(2)
+    dense = rng.uniform(-50, 50, EXTRA) * np.where(rng.random(EXTRA) < 0.5, 1, 1e-3)
     f32, f64 = np.finfo(np.float32), np.finfo(np.float64)
     grid = np.concatenate([np.linspace(-50, 50, 801), rng.uniform(-50, 50, 300),
                            rng.uniform(-4, 4, 300)]).astype(np.float32).astype(np.float64)
@@ -149,7 +153,7 @@ def test_points() -> np.ndarray:
              1e-7, 1e-20, 1e10, 1e20, 1e100, float(f32.max), float(f64.max), 0.0, INF]
     edges += list(np.nextafter(np.float32([88.72283, 87.33654, 103.97208]), np.float32(INF)))
     edges = np.asarray(edges, np.float64)
-    pts = np.concatenate([grid, edges, -edges])
+    pts = np.concatenate([grid, edges, -edges, dense, dense.astype(np.float32)])
     return np.unique(pts)  # one zero: the sign of zero is tested in test_activations.py
 
 
@@ -228,7 +232,7 @@ def table() -> list[tuple]:
                 ulps, abs_err, ill, x = errors(name, params, dtype, which, act)
                 u = np.where(ill, 0, ulps)
                 i = int(np.argmax(u))
-                cell = f"{int(u[i])} @ {x[i]:.6g}"
+                cell = f"{int(u[i])} @ {x[i]:.6g}" if u[i] else "0"
                 if ill.any():
                     cell += f" ({abs_err[ill].max():.2f} eps near {ILL_CONDITIONED[name]})"
                 row.append(cell)
@@ -236,9 +240,32 @@ def table() -> list[tuple]:
     return rows
 
 
+def softmax_table() -> list[tuple]:
+    from actloss import activations as A
+
+    rows = []
+    for log in (False, True):
+        act = A.log_softmax if log else A.softmax
+        cells = []
+        for dt in (np.float32, np.float64):
+            worst = max(int(ulp_count(act(r.astype(dt)[None])[0], ref[dt]).max())
+                        for r, ref in zip(softmax_rows(), softmax_reference(log)))
+            cells += [str(worst), "(vjp)"]
+        rows.append((act.name + " (rows)", *cells))
+    return rows
+
+
 def main() -> int:
+    global EXTRA
+    if "--dense" in sys.argv:
+        EXTRA = int(sys.argv[sys.argv.index("--dense") + 1])
+    names = [a for a in sys.argv[1:] if a in REFERENCES]
+    if names:
+        CONFIGS[:] = [c for c in CONFIGS if c[0] in names]
     head = ("activation", "f32 value", "f32 derivative", "f64 value", "f64 derivative")
-    rows = table()
+    rows = table() + (softmax_table() if not names else [])
+    print(f"{len(points_for(np.float32))} float32 and {len(points_for(np.float64))} float64 "
+          f"test points")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
     for r in [head, tuple("-" * w for w in widths), *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
@@ -246,9 +273,6 @@ def main() -> int:
           "value) @ worst input; (abs error / eps) in the window around a derivative's zero.")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def softmax_rows() -> list[np.ndarray]:
@@ -277,3 +301,7 @@ def softmax_reference(log: bool) -> list[dict]:
         out.append({dt: np.array([round_to(v, dt) for v in exact], dt)
                     for dt in (np.float32, np.float64)})
     return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -266,3 +266,46 @@ def test_properties_shape_dtype_monotonic_finite(name, data):
     if act.monotonic:
         y = act(np.sort(x.ravel()))
         assert np.all(y[1:] >= y[:-1])
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "elu", "tanh", "gelu", "softmax", "log_softmax"])
+def test_threaded_blocks_give_the_same_result(name, monkeypatch, rng):
+    import actloss._numerics as N
+
+    act = A.get(name)
+    x = rng.normal(0, 5, (64, 300)).astype(np.float32)
+    x[3, 7], x[40, 0] = np.inf, -np.inf
+    g = rng.normal(0, 1, x.shape).astype(np.float32)
+    single = [act(x), act.grad(x) if act.elementwise else act.vjp(x, g)]
+    monkeypatch.setattr(N, "PARALLEL_MIN", 1000)
+    monkeypatch.setattr(N, "BLOCK", 512)
+    monkeypatch.setenv("ACTLOSS_NUM_THREADS", "3")
+    threaded = [act(x), act.grad(x) if act.elementwise else act.vjp(x, g)]
+    for a, b in zip(threaded, single):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scalars_and_empty_arrays(name):
+    act = A.get(name)
+    for x in (2.0, np.float32(0.5), np.zeros(0), np.zeros((3, 0), np.float32)):
+        y = act(x)
+        d = act.grad(x) if act.elementwise else act.vjp(x, np.ones_like(np.asarray(x)))
+        assert y.shape == d.shape == np.shape(x)
+        assert y.dtype == d.dtype == np.asarray(x).dtype
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_threads_work_in_a_forked_child(monkeypatch):
+    import multiprocessing
+
+    import actloss._numerics as N
+
+    monkeypatch.setattr(N, "PARALLEL_MIN", 1000)
+    monkeypatch.setattr(N, "BLOCK", 512)
+    x = np.linspace(-5, 5, 5000, dtype=np.float32)
+    expected = A.sigmoid(x)  # the parent's pool now exists
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(A.sigmoid, (x,)).get(timeout=30)
+    np.testing.assert_array_equal(got, expected)

@@ -47,6 +47,42 @@ def test_docstring_has_formula_reductions_shape_peers_and_example(name):
     assert loss.formula and loss.derivative_formula and loss.summary and loss.pros
 
 
+# ---------------------------------------------------------------- documented numbers
+# The numbers printed in the Keras documentation examples, for the same inputs (their conventions
+# are ours for these losses), and scikit-learn's for log_loss.
+Y01, P01 = [[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]]
+Y4, Z4 = [0, 1, 0, 0], [-18.6, 0.51, 2.94, -12.8]
+DOC_NUMBERS = [
+    ("mean_squared_error", Y01, [[1.0, 1.0], [1.0, 0.0]], {}, 0.5),
+    ("mean_absolute_error", Y01, [[1.0, 1.0], [1.0, 0.0]], {}, 0.5),
+    ("mean_absolute_percentage_error", [[2.0, 1.0], [2.0, 3.0]], [[1.0, 1.0], [1.0, 0.0]], {}, 50.0),
+    ("mean_squared_logarithmic_error", Y01, [[1.0, 1.0], [1.0, 0.0]], {}, 0.240),
+    ("binary_crossentropy", Y01, P01, {}, 0.815),
+    ("binary_crossentropy", Y4, Z4, {"from_logits": True}, 0.865),
+    ("categorical_crossentropy", [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], {},
+     1.177),
+    ("sparse_categorical_crossentropy", [1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], {}, 1.177),
+    ("huber", Y01, P01, {}, 0.155),
+    ("log_cosh", Y01, [[1.0, 1.0], [0.0, 0.0]], {}, 0.108),
+    ("hinge", Y01, P01, {}, 1.3),
+    ("squared_hinge", Y01, P01, {}, 1.86),
+    ("categorical_hinge", Y01, P01, {}, 1.4),
+    ("kl_divergence", Y01, P01, {}, 0.458),
+    ("poisson", Y01, [[1.0, 1.0], [0.0, 0.0]], {}, 0.5),
+    ("cosine_similarity", [[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]], {}, -0.5),
+    ("binary_focal_crossentropy", Y01, P01, {"gamma": 2.0}, 0.268),
+    ("binary_focal_crossentropy", Y4, Z4, {"gamma": 2.0, "from_logits": True}, 0.691),
+    ("binary_focal_crossentropy", Y4, Z4, {"gamma": 2.0, "from_logits": True, "alpha": 0.25}, 0.51),
+    ("log_loss", [0, 1, 1], [0.1, 0.8, 0.6], {}, 0.2797765635793423),
+]
+
+
+@pytest.mark.parametrize("name, y, p, params, expected", DOC_NUMBERS,
+                         ids=[f"{s[0]}-{i}" for i, s in enumerate(DOC_NUMBERS)])
+def test_values_documented_by_keras_and_sklearn(name, y, p, params, expected):
+    assert float(L.get(name)(y, p, **params)) == pytest.approx(expected, abs=6e-4)
+
+
 # ---------------------------------------------------------------- accuracy
 @pytest.mark.parametrize("dt", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
@@ -145,6 +181,10 @@ def test_per_call_parameters_dtypes_and_lists(name, rng):
         value, g = loss(y, p.astype(dt), **params), loss.grad(y, p.astype(dt), **params)
         assert value.dtype == dt and g.dtype == dt and g.shape == p.shape
     assert loss(y.tolist(), p.tolist(), **params) == loss(y, p, **params)
+    half = loss(y, p.astype(np.float16), **params)  # computed in float32, rounded once
+    assert half.dtype == np.float16 and np.isfinite(half)
+    config = L.get(name, **params).get_config()
+    assert L.get(config.pop("name"), **config) == L.get(name, **params)
 
 
 # ---------------------------------------------------------------- extremes
@@ -240,6 +280,8 @@ def test_integer_labels_and_one_hot_are_redirected():
     assert L.cce([[0, 1], [1, 0]], probs) == L.sparse_categorical_crossentropy([1, 0], probs)
     assert L.sparse_categorical_crossentropy([[1.0], [0.0]], probs) == L.cce([[0, 1], [1, 0]], probs)
     assert L.cce([[0, 1], [1, 0]], np.transpose(probs), axis=0) == L.cce([[0, 1], [1, 0]], probs)
+    np.testing.assert_array_equal(L.cce.grad([[0, 1], [1, 0]], np.transpose(probs), axis=0),
+                                  np.transpose(L.cce.grad([[0, 1], [1, 0]], probs)))
 
 
 def test_sparse_ignore_index_averages_over_kept_samples_as_pytorch():
@@ -306,7 +348,16 @@ def test_unknown_loss_name_suggests_close_matches():
         L.get(lambda y, p: 0)
 
 
-def test_register_checks_the_gradient_by_finite_differences():
+@pytest.fixture
+def scratch_registry():
+    """Names registered by a test are removed afterwards (the registry is process-wide)."""
+    before = set(L.REGISTRY._objects)
+    yield
+    for name in set(L.REGISTRY._objects) - before:
+        del L.REGISTRY._objects[name]
+
+
+def test_register_checks_the_gradient_by_finite_differences(scratch_registry):
     cube = L.register("cube_test_loss", lambda t, p: np.mean((p - t) ** 3, axis=-1),
                       lambda t, p: 3 * (p - t) ** 2 / p.shape[-1], formula="mean e^3")
     assert L.get("cube_test_loss") is cube and cube([0.0], [2.0]) == 8.0
@@ -323,13 +374,20 @@ def test_explain_huber_from_the_command_line(capsys):
 
 
 # ---------------------------------------------------------------- training hot path
+@pytest.mark.parametrize("dt", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
-def test_hot_path_matches_the_public_calls(name, rng):
+def test_hot_path_matches_the_public_calls(name, dt, rng):
     y, p, params = _fd_inputs(name, rng)
+    p = p.astype(dt)
     loss = L.get(name, **params)
     t = loss.prepare_targets(y, p.shape, p.dtype)
-    np.testing.assert_array_equal(loss.per_sample_unchecked(t, p), loss.per_sample(y, p))
-    np.testing.assert_array_equal(loss.grad_unchecked(t, p), loss.grad(y, p, reduction="none"))
+    t_before, p_before = t.copy(), p.copy()
+    values, g = loss.per_sample_unchecked(t, p), loss.grad_unchecked(t, p)
+    assert values.dtype == dt and g.dtype == dt and values.shape == (p.shape[0],)
+    np.testing.assert_array_equal(values, loss.per_sample(y, p))
+    np.testing.assert_array_equal(g, loss.grad(y, p, reduction="none"))
+    np.testing.assert_array_equal(t, t_before)  # the kernels never write to their inputs
+    np.testing.assert_array_equal(p, p_before)
     assert loss.task in ("regression", "binary", "multiclass", "classification", "distribution",
                          "count")
 
@@ -409,22 +467,24 @@ def _loss_inputs(draw):
         yshape = draw(st.sampled_from([shape, shape, (n,), (n, 1)]))
         y = draw(hnp.arrays(np.float64, yshape, elements=st.one_of(_SPECIAL, _F64 if dt == np.float64
                                                                   else _F32)))
-    params = {}
+    params = {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
     if "from_logits" in L.get(name).params and draw(st.booleans()):
         params["from_logits"] = True
-    return name, y, p, params
+    weights = draw(st.one_of(st.none(), hnp.arrays(np.float64, st.sampled_from([(n,), (n + 1,)]),
+                                                   elements=st.floats(-0.5, 1.0))))
+    return name, y, p, params, weights
 
 
 @given(_loss_inputs())
 def test_any_input_gives_a_finite_value_or_a_documented_value_error(case):
-    name, y, p, params = case
+    name, y, p, params, w = case
     loss = L.get(name, **params)
     try:
-        value, g = loss(y, p), loss.grad(y, p)
+        value, g = loss(y, p, sample_weight=w), loss.grad(y, p, sample_weight=w)
     except ValueError as exc:
-        assert any(word in str(exc) for word in ("y_true", "y_pred")), exc
+        assert any(word in str(exc) for word in ("y_true", "y_pred", "sample_weight")), exc
         return
-    assert np.isfinite(value), (value, y, p)
+    assert np.all(np.isfinite(value)) and value.dtype == p.dtype, (value, y, p)
     assert np.all(np.isfinite(g)) and g.shape == p.shape and g.dtype == p.dtype
 
 

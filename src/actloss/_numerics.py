@@ -4,20 +4,23 @@
 :func:`special` on first use, which keeps ``import actloss`` lean.
 
 Precision policy (measured in ``tests/reference.py``): NumPy's float32 ``exp``/``expm1``/``log``
-are off by up to 2.5-3.3 ULP, so a float32 result that goes through a transcendental function is
-evaluated in float64 and rounded once. :func:`blockwise` does that in blocks of 8192 elements, so
-the float64 scratch stays in cache and the memory used is that of the float32 result alone.
-float64 inputs are evaluated in float64 by the hot-path kernels (with an error-free correction
-where a plain formula would lose a bit), and in ``np.longdouble`` (x87 extended, 64-bit
-mantissa, on x86-64 Linux) by the rarer, composite ones.
+are off by up to 2.4/2.6/3.3 ULP (its SIMD loops), so a float32 result that goes through a
+transcendental function is evaluated in float64 and rounded once. :func:`blockwise` and
+:func:`fused` do that in blocks of ``BLOCK`` elements, so the float64 scratch stays in cache and
+no full-size float64 copy is made; arrays of a million elements or more are split over two
+threads (NumPy releases the GIL). float64 inputs are evaluated in float64 by the hot-path
+kernels (with an error-free correction where a plain formula would lose a bit), and in
+``np.longdouble`` (x87 extended, 64-bit mantissa, on x86-64 Linux) by the rarer, composite
+ones and by the public derivatives whose float64 formula reaches 3 ULP.
 """
 
+import os
 from functools import cache
 
 import numpy as np
 
 FLOAT_TYPES = (np.float16, np.float32, np.float64)
-BLOCK = 16384
+BLOCK = 32768
 
 
 @cache
@@ -42,6 +45,62 @@ def as_float_array(x, name: str = "x") -> np.ndarray:
                     f"({type(x).__name__})")
 
 
+def _threads() -> int:
+    """Threads for one large elementwise call: ACTLOSS_NUM_THREADS, else min(2, cores) --
+    as ``torch.set_num_threads(2)`` on the 2-core CI machine. NumPy releases the GIL in its
+    loops, so blocks evaluated by two threads take about half the time."""
+    try:
+        wanted = int(os.environ.get("ACTLOSS_NUM_THREADS", "2"))
+    except ValueError:
+        wanted = 1
+    return max(1, min(wanted, os.cpu_count() or 1))
+
+
+PARALLEL_MIN = 1 << 20  # elements: below this, one thread (thread hand-off costs ~50 us)
+
+
+@cache
+def _pool(workers: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="actloss")
+
+
+if hasattr(os, "register_at_fork"):  # a forked child must not reuse the parent's dead threads
+    os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
+def run_parts(fn, n: int, unit: int = BLOCK, weight: int = 1) -> None:
+    """``fn(start, stop)`` over [0, n), split into contiguous parts (multiples of ``unit``)
+    run by :func:`_threads` threads when n * weight >= PARALLEL_MIN elements; each part must
+    set its own errstate (NumPy's error state does not cross threads)."""
+    parts = _threads() if n * weight >= PARALLEL_MIN else 1
+    size = -(-max(n, 1) // parts)
+    size = -(-size // unit) * unit
+    bounds = [(a, min(a + size, n)) for a in range(0, max(n, 1), size)]
+    if len(bounds) == 1:
+        fn(0, n)
+        return
+    futures = [_pool(parts - 1).submit(fn, a, b) for a, b in bounds[1:]]
+    fn(*bounds[0])
+    for f in futures:
+        f.result()
+
+
+def _flat(x, out):
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
+    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
+    return out, flat_x, flat_out
+
+
+def _unflat(out, flat_out):
+    if not out.flags.c_contiguous:
+        np.copyto(out, flat_out.reshape(out.shape))
+    return out
+
+
 def blockwise(kernel, x: np.ndarray, out: np.ndarray | None = None, *, wide=np.float64):
     """``kernel`` applied to ``x`` block by block, each block cast to the working precision.
 
@@ -51,39 +110,36 @@ def blockwise(kernel, x: np.ndarray, out: np.ndarray | None = None, *, wide=np.f
     inside a kernel are the IEEE results it relies on (``1 / (1 + inf) == 0``), never warnings.
     """
     work = wide if x.dtype == np.float64 else np.float64
-    if out is None:
-        out = np.empty(x.shape, x.dtype)
-    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
-    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
-    with np.errstate(over="ignore", under="ignore"):
-        for start in range(0, max(flat_x.size, 1), BLOCK):
-            block = flat_x[start:start + BLOCK]
-            if block.dtype != work:
-                block = block.astype(work)
-            np.copyto(flat_out[start:start + BLOCK], kernel(block), casting="unsafe")
-    if not out.flags.c_contiguous:
-        np.copyto(out, flat_out.reshape(out.shape))
-    return out
+    out, flat_x, flat_out = _flat(x, out)
+
+    def part(lo, hi):
+        with np.errstate(over="ignore", under="ignore"):
+            for start in range(lo, max(hi, lo + 1), BLOCK):
+                block = flat_x[start:min(start + BLOCK, hi)]
+                if block.dtype != work:
+                    block = block.astype(work)
+                np.copyto(flat_out[start:start + block.size], kernel(block), casting="unsafe")
+
+    run_parts(part, flat_x.size)
+    return _unflat(out, flat_out)
 
 
 def fused(kernel, x: np.ndarray, out: np.ndarray | None = None, scratch: int = 1):
     """Hot-path variant of :func:`blockwise`: ``kernel(xb, ob, *buffers)`` reads the block
     ``xb`` of ``x`` and writes ``ob`` of ``out`` itself (casting on the last ufunc's output),
-    with ``scratch`` float64 buffers allocated once per call: no per-block allocation, every
+    with ``scratch`` float64 buffers allocated once per part: no per-block allocation, every
     pass in cache."""
-    if out is None:
-        out = np.empty(x.shape, x.dtype)
-    flat_x = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
-    flat_out = out.reshape(-1) if out.flags.c_contiguous else np.empty(x.size, out.dtype)
-    n = flat_x.size
-    buffers = [np.empty(min(n, BLOCK), np.float64) for _ in range(scratch)]
-    with np.errstate(over="ignore", under="ignore"):
-        for start in range(0, n, BLOCK):
-            xb = flat_x[start:start + BLOCK]
-            kernel(xb, flat_out[start:start + BLOCK], *(b[:xb.size] for b in buffers))
-    if not out.flags.c_contiguous:
-        np.copyto(out, flat_out.reshape(out.shape))
-    return out
+    out, flat_x, flat_out = _flat(x, out)
+
+    def part(lo, hi):
+        buffers = [np.empty(min(hi - lo, BLOCK), np.float64) for _ in range(scratch)]
+        with np.errstate(over="ignore", under="ignore"):
+            for start in range(lo, hi, BLOCK):
+                xb = flat_x[start:min(start + BLOCK, hi)]
+                kernel(xb, flat_out[start:start + xb.size], *(b[:xb.size] for b in buffers))
+
+    run_parts(part, flat_x.size)
+    return _unflat(out, flat_out)
 
 
 def two_sum(a, b):
@@ -134,19 +190,17 @@ def sigmoid_grad(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """sigma'(x) = sigma(x) sigma(-x) from x, within 2 ULP (not from sigma(x)(1 - sigma(x)),
     which is 0 for x > 37 in float64)."""
     if x.dtype == np.float64:
-        return blockwise(sigmoid_grad_kernel, x, out)
+        return blockwise(sigmoid_grad_kernel, x, out, wide=np.longdouble)
     return fused(_sigmoid_grad_fused, x, out)
 
 
 def sigmoid_grad_kernel(x):
-    """sigma'(x) = e / (1 + e)^2 with e = exp(-|x|), the sum 1 + e corrected in float64."""
+    """sigma'(x) = e / (1 + e)^2 with e = exp(-|x|) (evaluated in long double for float64
+    results: in float64 its four roundings reach 3 ULP)."""
     e = np.exp(-np.abs(x))
     s = 1.0 + e
     q = e / s
     q /= s
-    if x.dtype == np.float64:
-        t = (1.0 - s) + e
-        q -= 2.0 * q * (t / s)
     return q
 
 
@@ -229,13 +283,28 @@ def _log_softmax_work(x, axis):
 
 def _softmax_chunk32(xc, oc, s):
     """softmax of float32 rows: x - m is exact in float64, exp and the sum in float64, one
-    rounding at the division into ``oc``."""
+    rounding at the division into ``oc`` (``oc`` is s itself for the vjp)."""
     m = np.max(xc, axis=-1, keepdims=True)
     if not np.isfinite(m).all():  # +inf or NaN somewhere: the general kernel
         return False
     np.subtract(xc, m, out=s, dtype=np.float64)
     np.exp(s, out=s)
     np.divide(s, np.sum(s, axis=-1, keepdims=True), out=oc)
+    return True
+
+
+def _softmax_vjp_work(x, axis, g):
+    y = _softmax_work(x, axis)
+    return y * (g - np.sum(g * y, axis=axis, keepdims=True))
+
+
+def _softmax_vjp_chunk32(xc, oc, s, gc):
+    """g J = y (g - <g, y>) with y = softmax(x) kept in float64 scratch, for float32 rows."""
+    if not _softmax_chunk32(xc, s, s):
+        return False
+    t = np.multiply(gc, s)
+    np.subtract(gc, np.sum(t, axis=-1, keepdims=True), out=t)
+    np.multiply(t, s, out=oc)
     return True
 
 
@@ -250,30 +319,42 @@ def _log_softmax_chunk32(xc, oc, s):
     return True
 
 
-_CHUNK32 = {_softmax_work: _softmax_chunk32, _log_softmax_work: _log_softmax_chunk32}
+_CHUNK32 = {_softmax_work: _softmax_chunk32, _log_softmax_work: _log_softmax_chunk32,
+            _softmax_vjp_work: _softmax_vjp_chunk32}
 
 
-def _rowwise(fn, x, axis, out):
-    """``fn(rows, axis)`` over chunks of rows of about 4 BLOCK elements: float64 rows with the
-    exact float64 kernel, float32 rows with a fused float64 kernel (one rounding at the end)."""
+def _rowwise(fn, x, axis, out, *extra):
+    """``fn(rows, axis, *extra)`` over chunks of rows of about 4 BLOCK elements: float64 rows
+    with the exact float64 kernel, float32 rows with a fused float64 kernel (one rounding at
+    the end). ``extra`` arrays (the vjp's g) have x's shape and are chunked alike."""
     if out is None:
         out = np.empty(x.shape, x.dtype)
+    if x.size == 0:
+        return out
     axis = axis % x.ndim if x.ndim else 0
     with np.errstate(over="ignore", under="ignore"):
-        if x.ndim == 0 or axis != x.ndim - 1 or not (x.flags.c_contiguous
-                                                     and out.flags.c_contiguous):
-            np.copyto(out, fn(x.astype(np.float64), axis), casting="unsafe")
+        if x.ndim == 0 or axis != x.ndim - 1 or not all(
+                a.flags.c_contiguous for a in (x, out, *extra)):
+            np.copyto(out, fn(x.astype(np.float64), axis, *extra), casting="unsafe")
             return out
         k = x.shape[-1]
         rows, flat_out = x.reshape(-1, k), out.reshape(-1, k)
-        step = max(1, 4 * BLOCK // max(k, 1))
-        fast = _CHUNK32[fn] if x.dtype != np.float64 else None
-        scratch = np.empty((min(step, rows.shape[0]), k)) if fast else None
-        for start in range(0, rows.shape[0], step):
-            chunk, target = rows[start:start + step], flat_out[start:start + step]
-            if fast is None or not fast(chunk, target, scratch[:chunk.shape[0]]):
-                np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1),
-                          casting="unsafe")
+        extra = [a.reshape(-1, k) for a in extra]
+    step = max(1, 4 * BLOCK // max(k, 1))
+    fast = _CHUNK32[fn] if x.dtype != np.float64 else None
+
+    def part(lo, hi):
+        scratch = np.empty((min(step, hi - lo), k)) if fast else None
+        with np.errstate(over="ignore", under="ignore"):
+            for start in range(lo, hi, step):
+                stop = min(start + step, hi)
+                chunk, target = rows[start:stop], flat_out[start:stop]
+                more = [a[start:stop] for a in extra]
+                if fast is None or not fast(chunk, target, scratch[:stop - start], *more):
+                    np.copyto(target, fn(chunk.astype(np.float64, copy=False), -1, *more),
+                              casting="unsafe")
+
+    run_parts(part, rows.shape[0], unit=step, weight=k)
     return out
 
 
@@ -281,6 +362,11 @@ def softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.
     """exp(x - logsumexp(x)) along ``axis``, stable for any finite logits; rows with +inf
     entries share their mass among those entries."""
     return _rowwise(_softmax_work, x, axis, out)
+
+
+def softmax_vjp(x: np.ndarray, g: np.ndarray, axis: int = -1) -> np.ndarray:
+    """g J(x) = y (g - <g, y>) with y = softmax(x), fused row by row (float32 in float64)."""
+    return _rowwise(_softmax_vjp_work, x, axis, None, g)
 
 
 def log_softmax(x: np.ndarray, axis: int = -1, out: np.ndarray | None = None) -> np.ndarray:

@@ -37,10 +37,19 @@ def _compute_dtype(x: np.ndarray):
     return np.float32 if x.dtype == np.float16 else None
 
 
-def _round_to(result: np.ndarray, dtype) -> np.ndarray:
-    """``result`` rounded to ``dtype``; overflow to inf is the correctly rounded value there."""
+def _prepare(x):
+    """(working array, result dtype, result shape): floats keep their dtype (float16 works in
+    float32), integers and bools become float64, a 0-d input is a 1-element row."""
+    x = as_float_array(x)
+    work = _compute_dtype(x) or x.dtype
+    return x.reshape(x.shape or (1,)).astype(work, copy=False), x.dtype, x.shape
+
+
+def _finish(result: np.ndarray, dtype, shape) -> np.ndarray:
+    """``result`` rounded to ``dtype`` (overflow to inf is the correctly rounded value there,
+    not a warning) in ``shape``."""
     with np.errstate(over="ignore"):
-        return result.astype(dtype, copy=False)
+        return result.astype(dtype, copy=False).reshape(shape)
 
 
 class Activation:
@@ -83,11 +92,8 @@ class Activation:
         return self._grad is not None
 
     def __call__(self, x):
-        x = as_float_array(x)
-        work = _compute_dtype(x)
-        if work is None:
-            return self._forward(x, **self.params)
-        return _round_to(self._forward(x.astype(work), **self.params), x.dtype)
+        xw, dtype, shape = _prepare(x)
+        return _finish(self._forward(xw, **self.params), dtype, shape)
 
     def grad(self, x):
         """Elementwise derivative f'(x), same shape and dtype as ``x``."""
@@ -95,26 +101,22 @@ class Activation:
             raise TypeError(f"{self.name} is not elementwise: each output depends on the whole "
                             f"row, so its derivative is a Jacobian matrix, not an array like x. "
                             f"Use {self.name}.vjp(x, g) for the vector-Jacobian product g·J.")
-        x = as_float_array(x)
-        work = _compute_dtype(x)
-        if work is None:
-            return self._grad(x, **self.params)
-        return _round_to(self._grad(x.astype(work), **self.params), x.dtype)
+        xw, dtype, shape = _prepare(x)
+        return _finish(self._grad(xw, **self.params), dtype, shape)
 
     def vjp(self, x, g):
         """Vector-Jacobian product g·J(x): the gradient with respect to ``x`` of ``sum(g * f(x))``."""
-        x = as_float_array(x)
+        xw, dtype, shape = _prepare(x)
         g = np.asarray(g)
-        if g.shape != x.shape:
-            raise ValueError(f"{self.name}.vjp: g must have the shape of x {x.shape}; "
+        if g.shape != shape:
+            raise ValueError(f"{self.name}.vjp: g must have the shape of x {shape}; "
                              f"received g.shape={g.shape}")
-        work = _compute_dtype(x) or x.dtype
-        xw, gw = x.astype(work, copy=False), g.astype(work, copy=False)
+        gw = g.reshape(xw.shape).astype(xw.dtype, copy=False)
         if self._vjp is not None:
             out = self._vjp(xw, gw, **self.params)
         else:
             out = gw * self._grad(xw, **self.params)
-        return _round_to(out, x.dtype)
+        return _finish(out, dtype, shape)
 
     def with_params(self, **params) -> "Activation":
         """A copy with some parameters changed (``A.leaky_relu.with_params(alpha=0.2)``)."""

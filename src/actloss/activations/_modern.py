@@ -2,13 +2,13 @@
 
 Not on the tutorials' hot path, so exactness wins over speed: float32 is evaluated in float64,
 float64 in long double (np.longdouble, 64-bit mantissa on x86-64 Linux; where it is no wider
-than float64 -- Windows, macOS arm64 -- float64 results may be off by a few ULP). Only gelu
-needs SciPy (``erfcx``/``ndtr``), imported lazily on first use.
+than float64 -- Windows, macOS arm64 -- float64 results may be off by a few ULP). gelu has a
+fused float32 kernel (it is on issue 6's speed list) and, like everything here, no SciPy.
 """
 
 import numpy as np
 
-from .._numerics import _sigmoid_kernel, blockwise, special
+from .._numerics import _sigmoid_kernel, blockwise, fused
 from ._base import Activation, check_finite
 
 _LD = np.longdouble
@@ -237,13 +237,66 @@ def _erfc_ld(s, gauss):
     return out
 
 
+# erfcx(a) = e^{a^2} erfc(a) on 0 <= a <= 10.7 as a degree-14 polynomial in
+# t = (u - 0.57874) * 2.37383, u = 2 / (2 + a): a least-squares Chebyshev fit to mpmath values
+# (relative error < 6e-11, 1/1000 of a float32 ULP). Beyond a = 10.7 (x < -15.1) float32 gelu
+# is 0 and gelu' underflows.
+_ERFCX_U0, _ERFCX_US = 0.5787401574803149, 2.3738317757009346
+_ERFCX_POLY = (
+    0.32897223328648023, 0.4290203690817722, 0.19822071577990055,
+    0.04757494848347331, -0.0009865683709819517, -0.003094635679668321,
+    7.618045027980906e-05, 0.0002708866511771421, -4.046833470726262e-05,
+    -2.2793680849689466e-05, 9.548570753954086e-06, 7.624950628705979e-07,
+    -1.4100772692729135e-06, 1.23607857396786e-07, 1.0773978617585008e-07)
+
+
+def _gelu_tail32(xb, s, t):
+    """t <- Phi(-|x|) = erfcx(|x|/sqrt 2) e^{-x^2/2} / 2 and s <- e^{-x^2/2}, in float64
+    scratch, for float32 blocks: pure NumPy, no SciPy."""
+    np.abs(xb, out=t, dtype=np.float64)
+    np.multiply(t, t, out=s)
+    s *= -0.5
+    np.exp(s, out=s)                    # e^{-x^2/2}
+    t *= float(_SQRT1_2)
+    t += 2.0
+    np.divide(2.0, t, out=t)            # u
+    t -= _ERFCX_U0
+    t *= _ERFCX_US
+    p = np.full_like(t, _ERFCX_POLY[-1])
+    for c in _ERFCX_POLY[-2::-1]:       # Horner
+        p *= t
+        p += c
+    np.multiply(p, s, out=t)
+    t *= 0.5                            # Phi(-|x|)
+
+
+def _gelu32(xb, ob, s, t):
+    # x Phi(x) = max(x, 0) - |x| Phi(-|x|)   (|x| capped at 1e6, where Phi(-|x|) == 0)
+    _gelu_tail32(xb, s, t)
+    np.abs(xb, out=s, dtype=np.float64)
+    np.minimum(s, _H, out=s)
+    t *= s
+    np.maximum(xb, 0, out=s, dtype=np.float64)
+    np.subtract(s, t, out=ob)
+
+
+def _gelu_grad32(xb, ob, s, t, xphi):
+    # Phi(x) + x phi(x), with Phi(x) = Phi(-|x|) below 0 and 1 - Phi(-|x|) above: in the left
+    # tail the two terms are both tiny and cancel only by a factor 1 / (1 - 1/x^2).
+    _gelu_tail32(xb, s, t)              # t = Phi(-|x|), s = e^{-x^2/2}
+    np.clip(xb, -_H, _H, out=xphi, dtype=np.float64)
+    xphi *= float(_INV_SQRT_2PI)
+    xphi *= s
+    np.copysign(t, xb, out=t)
+    np.negative(t, out=t)               # -t where x >= +0, t where x <= -0
+    t += ~np.signbit(xb)                # 1 - t above 0, t below (Phi(+-0) = 1/2 both)
+    np.add(t, xphi, out=ob)
+
+
 def _ndtr(x):
-    """Phi(x) in x's precision. float64 (for float32 results): SciPy's ``ndtr`` (relative
-    error < 1e-13 where float32 gelu is not 0). long double (for float64 results): from
-    :func:`_erfc_ld`, with e^{-x^2/2} from the exact x^2, since SciPy's float64 ``ndtr``,
-    ``erfc`` and ``erfcx`` are off by up to 1144, 36 and 7 ULP (measured)."""
-    if x.dtype != _LD:
-        return special().ndtr(x)
+    """Phi(x) in long double (for float64 results) from :func:`_erfc_ld`, with e^{-x^2/2}
+    from the exact x^2: SciPy's float64 ``ndtr``, ``erfc`` and ``erfcx`` are off by up to
+    1144, 36 and 7 ULP (measured against mpmath), too much for the 2-ULP target."""
     s = np.abs(x) * _c(x, _SQRT1_2)
     half = 0.5 * _erfc_ld(s, np.exp(-0.5 * (x * x)))
     return np.where(x < 0, half, 1 - half)
@@ -269,20 +322,28 @@ def _gelu_grad_kernel(x, approximate):
     return _ndtr(x) + x * (np.exp(-0.5 * (x * x)) * _c(x, _INV_SQRT_2PI))
 
 
+def _gelu_grad(x, approximate=False):
+    if approximate or x.dtype == np.float64:
+        return blockwise(lambda b: _gelu_grad_kernel(b, approximate), x, wide=_LD)
+    return fused(_gelu_grad32, x, scratch=3)
+
+
 def _gelu(x, out=None, approximate=False):
     r"""Gaussian error linear unit (BERT, GPT).
 
     .. math:: f(x) = x\,\Phi(x) = \frac{x}{2}\Bigl(1 + \operatorname{erf}\frac{x}{\sqrt2}\Bigr),
               \qquad f'(x) = \Phi(x) + x\,\varphi(x)
 
-    ``approximate=False`` (default, as PyTorch ``approximate='none'`` and Keras 3's
-    ``gelu(approximate=False)`` function -- but the Keras *layer* defaults to True, and JAX's
-    ``jax.nn.gelu`` defaults to ``approximate=True``). ``approximate=True`` is the tanh form
+    ``approximate=False`` (default, as PyTorch ``approximate='none'``, ``tf.nn.gelu`` and
+    ``keras.activations.gelu``; but ``keras.ops.gelu`` and ``jax.nn.gelu`` default to
+    ``approximate=True``). ``approximate=True`` is the tanh form
     x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x sigma(2u) so the left tail does
-    not cancel. The exact form uses SciPy's ``ndtr`` for float32 results; for float64 ones,
-    whose 2-ULP target SciPy's float64 ``ndtr``/``erfc``/``erfcx`` miss (by up to 1144/36/7
-    ULP in the tails), Phi comes from our long-double erfc (series below |x| = 2.1, continued
-    fraction above): exact, but about 1 microsecond per element. f' has a zero at
+    not cancel. Exact form, float32: max(x, 0) - |x| Phi(-|x|) with Phi(-|x|) =
+    erfcx(|x|/sqrt2) e^{-x^2/2} / 2 and erfcx a degree-14 polynomial fit (relative error
+    6e-11), fused in float64 blocks -- pure NumPy, no SciPy. float64: Phi from a long-double
+    erfc (series below |x| = 2.1, continued fraction above), since SciPy's float64
+    ``ndtr``/``erfc``/``erfcx`` miss the 2-ULP target (by up to 1144/36/7 ULP); exact, but
+    about 1 microsecond per element. f' has a zero at
     x = -0.7518, where only its absolute error is small.
 
     >>> from actloss import activations as A
@@ -291,7 +352,9 @@ def _gelu(x, out=None, approximate=False):
     >>> A.get("gelu", approximate=True)([1.0]).round(6)
     array([0.841192])
     """
-    return blockwise(lambda b: _gelu_kernel(b, approximate), x, out, wide=_LD)
+    if approximate or x.dtype == np.float64:
+        return blockwise(lambda b: _gelu_kernel(b, approximate), x, out, wide=_LD)
+    return fused(_gelu32, x, out, scratch=2)
 
 
 def _check_gelu(approximate):
@@ -301,9 +364,7 @@ def _check_gelu(approximate):
 
 
 gelu = Activation(
-    "gelu", _gelu,
-    lambda x, approximate=False: blockwise(lambda b: _gelu_grad_kernel(b, approximate), x,
-                                           wide=_LD),
+    "gelu", _gelu, _gelu_grad,
     params={"approximate": False}, check=_check_gelu,
     formula=r"f(x) = x\,\Phi(x) = \frac{x}{2}\left(1 + \operatorname{erf}(x/\sqrt{2})\right)",
     derivative_formula=r"f'(x) = \Phi(x) + x\,\varphi(x), \quad \varphi(x) = e^{-x^2/2}/\sqrt{2\pi}",

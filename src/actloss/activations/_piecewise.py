@@ -140,10 +140,11 @@ def _leaky_relu(x, out=None, alpha=0.01):
     .. math:: f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}, \qquad
               f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}
 
-    Defaults differ between peers: PyTorch ``negative_slope=0.01`` (ours), Keras 3
-    ``negative_slope=0.2``, Keras 2 / ``tf.keras.layers.LeakyReLU`` ``alpha=0.3``. ``alpha`` must
-    be >= 0 (as Keras 3 requires), so that the sign of f(x) is the sign of x and ``backward`` can
-    work from the output alone. One rounding (alpha * x): correctly rounded in every dtype.
+    Defaults differ between peers: PyTorch ``negative_slope=0.01`` (ours); Keras 3's function
+    ``keras.activations.leaky_relu(x, negative_slope=0.2)`` (like ``tf.nn.leaky_relu``) but
+    its layer ``LeakyReLU(negative_slope=0.3)`` (Keras 2: ``alpha=0.3``). ``alpha`` must be
+    >= 0 (as the Keras layers require), so that the sign of f(x) is the sign of x and
+    ``backward`` can work from the output alone. One rounding (alpha * x): correctly rounded in every dtype.
 
     >>> from actloss import activations as A
     >>> A.get("leaky_relu", alpha=0.1)([-2.0, 3.0])

@@ -6,7 +6,7 @@ Pure NumPy (the multiclass output layer is on the hot path). The stable kernels 
 
 import numpy as np
 
-from .._numerics import log_softmax as _log_softmax_f, softmax as _softmax_f
+from .._numerics import log_softmax as _log_softmax_f, softmax as _softmax_f, softmax_vjp
 from .._validation import check_number
 from ._base import Activation
 
@@ -41,12 +41,8 @@ def _softmax_backward(x, y, g, axis=-1):
     return g
 
 
-def _softmax_vjp(x, g, axis=-1):
-    return _softmax_backward(x, _softmax(x, axis=axis), g.copy(), axis=axis)
-
-
 softmax = Activation(
-    "softmax", _softmax, vjp=_softmax_vjp, backward=_softmax_backward, backward_uses_input=False,
+    "softmax", _softmax, vjp=lambda x, g, axis=-1: softmax_vjp(x, g, axis), backward=_softmax_backward, backward_uses_input=False,
     params={"axis": -1}, check=_check_axis,
     formula=r"\operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}",
     derivative_formula=(r"\frac{\partial\,\operatorname{softmax}_i}{\partial x_j} = "

@@ -11,6 +11,9 @@
 Reductions: ``'mean'`` (default) = sum_i w_i l_i / n, as Keras ``sum_over_batch_size``;
 ``'sum'``; ``'none'`` (the per-sample values, times the weights). Parameters may be given per
 call: ``L.bce(y, logits, from_logits=True)``.
+
+Weighted mean: ours (Keras) divides sum_i w_i l_i by n; PyTorch's weighted cross-entropy and
+scikit-learn's ``sample_weight`` divide by sum_i w_i instead.
 """
 
 import numpy as np

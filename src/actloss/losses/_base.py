@@ -84,7 +84,7 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None, **params):
         """The reduced loss: a scalar of ``y_pred``'s float dtype ('none': an array (n,))."""
         loss = self._configured(params)
-        t, p, dtype = loss.validate(y_true, y_pred)
+        t, p, dtype = loss._checked(y_true, y_pred)
         w = _check_weights(sample_weight, p.shape[0])
         with np.errstate(over="ignore"):
             values = loss._per_sample(t, p, **loss._kernel_params(loss.params))
@@ -95,7 +95,7 @@ class Loss:
         """d loss / d y_pred, shape and dtype of ``y_pred``, consistent with the reduction."""
         loss = self._configured(params)
         shape = np.shape(y_pred)
-        t, p, dtype = loss.validate(y_true, y_pred)
+        t, p, dtype = loss._checked(y_true, y_pred)
         w = _check_weights(sample_weight, p.shape[0])
         with np.errstate(over="ignore"):
             g = loss._grad(t, p, **loss._kernel_params(loss.params))
@@ -105,8 +105,13 @@ class Loss:
             return g.reshape(shape).astype(dtype, copy=False)
 
     def validate(self, y_true, y_pred):
-        """Checked ``(t, p, dtype)``: ``p`` a 2-D float array (float16 computed in float32), ``t``
-        in the form the kernels use, ``dtype`` the dtype of the results."""
+        """Checked and converted ``(t, p)``: ``p`` a 2-D float array, ``t`` in the form the kernels
+        use. Raises the public ``ValueError`` for bad input."""
+        return self._checked(y_true, y_pred)[:2]
+
+    def _checked(self, y_true, y_pred):
+        """``(t, p, dtype)`` as :meth:`validate`, float16 computed in float32; ``dtype`` is the
+        dtype of the results."""
         p = as_float_array(y_pred, "y_pred")
         if p.ndim == 0 or p.size == 0:
             raise ValueError(f"{self.name}: y_pred must hold at least one sample; "
@@ -137,7 +142,9 @@ class Loss:
         return self._validate(y_true, dummy, **self._kernel_params(self.params))[0]
 
     def per_sample_unchecked(self, t, p):
-        """Per-sample loss of already validated arrays (the training loop's path)."""
+        """Per-sample loss of already validated arrays (the training loop's path): ``p`` 2-D
+        (n, d) as layers produce it, ``t`` rows of :meth:`prepare_targets` (sliceable by sample).
+        Kernels never write to ``t`` or ``p``."""
         return self._per_sample(t, p, **self._kernel_params(self.params))
 
     def grad_unchecked(self, t, p):

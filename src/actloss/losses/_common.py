@@ -23,7 +23,6 @@ def tiny(dtype):
 
 
 _TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float32, np.float64)}
-LOG_TINY = {dt: np.log(v) for dt, v in _TINY.items()}
 
 
 def two_diff(a, b):
@@ -79,6 +78,8 @@ def mean_last(x):
 def as_targets(y_true, dtype, name="y_true"):
     try:
         raw = np.asarray(y_true)
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(f"dtype {raw.dtype} is not a real number type")
         with np.errstate(over="ignore"):
             t = raw.astype(dtype)
     except (TypeError, ValueError) as exc:

@@ -13,13 +13,14 @@ These are the training hot path: pure NumPy, a few passes each, no validation in
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_choice, check_number
 from ._base import Loss
 from ._common import (REDUCED, as_targets, binary_labels, categorical, check_range, mean_last,
                       per_output, probabilities, tiny, two_diff)
 
 
 def _check_smoothing(**params):
+    check_choice("from_logits", params["from_logits"], (False, True))
     check_number("label_smoothing", params["label_smoothing"], low=0, high=1)
 
 
@@ -40,8 +41,9 @@ def log_probs(t, p):
 def bce_terms(t, p, from_logits):
     """Elementwise binary cross-entropy: -[t log p + (1 - t) log(1 - p)]."""
     if from_logits:
-        # -t log s(z) - (1-t) log s(-z) = log1p(e^-|z|) + max(z, 0) - t z; exact for 0/1 labels
-        return np.log1p(np.exp(-np.abs(p))) + (np.maximum(p, 0) - t * p)
+        # -t log s(z) - (1-t) log s(-z) = log1p(e^-|z|) + (1-t) max(z, 0) - t min(z, 0): three
+        # non-negative terms (max(z, 0) - t z would cancel for soft labels near 1)
+        return np.log1p(np.exp(-np.abs(p))) + ((1 - t) * np.maximum(p, 0) - t * np.minimum(p, 0))
     lp, lq = log_probs(t, p)
     return -(t * lp + (1 - t) * lq)
 
@@ -120,14 +122,18 @@ def _bce_grad(t, p, from_logits=False, label_smoothing=0.0):
     return per_output(g)
 
 
-def smooth_binary(t, label_smoothing):
-    return t if not label_smoothing else t * (1 - label_smoothing) + 0.5 * label_smoothing
+def smooth_labels(t, label_smoothing, classes):
+    """Keras label smoothing t (1 - s) + s / classes, rounded once to t's dtype."""
+    if not label_smoothing:
+        return t
+    s = np.longdouble(label_smoothing)
+    return (t * (1 - s) + s / classes).astype(t.dtype)
 
 
 def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, **_):
     t, p = binary_labels("binary_crossentropy", y_true, p)
     probabilities("binary_crossentropy", p, from_logits)
-    return smooth_binary(t, label_smoothing), p
+    return smooth_labels(t, label_smoothing, 2), p
 
 
 binary_crossentropy = Loss(
@@ -188,9 +194,7 @@ def _cce_grad(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
 def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
     t, p = categorical("categorical_crossentropy", y_true, p, axis)
     probabilities("categorical_crossentropy", p, from_logits)
-    if label_smoothing:
-        t = t * (1 - label_smoothing) + label_smoothing / p.shape[-1]
-    return t, p
+    return smooth_labels(t, label_smoothing, p.shape[-1]), p
 
 
 categorical_crossentropy = Loss(
@@ -262,8 +266,8 @@ def _sparse_grad(t, p, from_logits=False, ignore_index=None):
     return g if keep is None else g * keep[:, None]
 
 
-def _validate_sparse(y_true, p, from_logits=False, ignore_index=None):
-    name = "sparse_categorical_crossentropy"
+def _validate_sparse(y_true, p, from_logits=False, ignore_index=None,
+                     name="sparse_categorical_crossentropy"):
     if p.ndim != 2:
         raise ValueError(f"{name}: y_pred must have shape (n, classes); received shape {p.shape}")
     n, classes = p.shape
@@ -291,6 +295,7 @@ def _count_kept(t, from_logits=False, ignore_index=None):
 
 
 def _check_ignore(**params):
+    check_choice("from_logits", params["from_logits"], (False, True))
     if params["ignore_index"] is not None:
         check_number("ignore_index", params["ignore_index"], integer=True)
 
@@ -342,7 +347,7 @@ def _validate_log_loss(y_true, p):
     if p.ndim == 2 and p.shape[1] > 1:
         t = as_targets(y_true, p.dtype)
         if t.shape != p.shape:
-            t, _ = _validate_sparse(y_true, p)
+            t, _ = _validate_sparse(y_true, p, name="log_loss")
             t = (t[:, None] == np.arange(p.shape[1])).astype(p.dtype)
         t, p = categorical("log_loss", t, p)
     else:

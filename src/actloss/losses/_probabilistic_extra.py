@@ -10,7 +10,7 @@ from .._validation import check_number
 from ._base import Loss
 from ._common import (REDUCED, binary_labels, check_range, in_wider, mean_last,
                       nonnegative_targets, probabilities, same_shape, tiny)
-from ._probabilistic import _check_smoothing, bce_terms, log_probs, sigmoid_pair, smooth_binary
+from ._probabilistic import _check_smoothing, bce_terms, log_probs, sigmoid_pair, smooth_labels
 
 
 # ---------------------------------------------------------------- binary focal cross-entropy
@@ -73,7 +73,7 @@ def _focal_grad(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=
 def _validate_focal(y_true, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0):
     t, p = binary_labels("binary_focal_crossentropy", y_true, p)
     probabilities("binary_focal_crossentropy", p, from_logits)
-    return smooth_binary(t, label_smoothing), p
+    return smooth_labels(t, label_smoothing, 2), p
 
 
 def _check_focal(**params):

@@ -1,0 +1,233 @@
+"""The Keras callbacks: EarlyStopping, ModelCheckpoint, TerminateOnNaN, LearningRateScheduler,
+ReduceLROnPlateau and CSVLogger, with Keras's arguments and rules."""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import math
+import os
+import sys
+import warnings
+
+from ._base import Callback
+
+
+def _mode_sign(mode: str, monitor: str) -> int:
+    """+1 when larger is better, -1 when smaller is better."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"Expected mode to be one of ['auto', 'max', 'min']; received mode={mode!r}")
+    if mode == "auto":
+        name = monitor.removeprefix("val_")
+        return 1 if ("acc" in name or name in ("auc",)) else -1
+    return 1 if mode == "max" else -1
+
+
+def _monitored(logs, monitor, owner):
+    value = (logs or {}).get(monitor)
+    if value is None:
+        warnings.warn(f"{owner} is conditioned on {monitor!r}, which is not in the logs "
+                      f"(available: {', '.join(sorted(logs or {}))}). Pass monitor= one of "
+                      f"those, or give validation data for 'val_' keys.", RuntimeWarning,
+                      stacklevel=3)
+    return value
+
+
+class EarlyStopping(Callback):
+    """Stop training when ``monitor`` has not improved by more than ``min_delta`` for
+    ``patience`` epochs (Keras). ``restore_best_weights=True`` puts back the weights of the best
+    epoch when it stops. ``mode='auto'`` maximizes metrics with 'acc'/'auc' in their name and
+    minimizes everything else. ``baseline``: stop unless the monitor beats it within patience.
+    ``start_from_epoch``: epochs of warm-up before it starts watching.
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__()
+        self.monitor, self.min_delta, self.patience = monitor, abs(min_delta), patience
+        self.verbose, self.baseline = verbose, baseline
+        self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
+        self.sign = _mode_sign(mode, monitor)
+
+    def _better(self, value, reference) -> bool:
+        if reference is None:
+            return True
+        return self.sign * (value - reference) > self.min_delta
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = _monitored(logs, self.monitor, "EarlyStopping")
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if self._better(current, self.best):
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._better(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+                if self.verbose:
+                    print(f"Restoring model weights from the end of the best epoch: "
+                          f"{self.best_epoch + 1}.")
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+
+
+class ModelCheckpoint(Callback):
+    """Save the model after each epoch to ``filepath`` (which may hold ``{epoch:02d}`` or any
+    log key, e.g. ``{val_loss:.3f}``). ``save_best_only=True``: only when ``monitor`` improved
+    (the file then always holds the best model). ``save_weights_only=True`` writes only the
+    weights (:meth:`~actloss.models.Sequential.save_weights`). Files are written atomically."""
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", initial_value_threshold=None):
+        super().__init__()
+        self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.sign = _mode_sign(mode, monitor)
+        self.best = initial_value_threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            current = _monitored(logs, self.monitor, "ModelCheckpoint")
+            if current is None or (self.best is not None
+                                   and not self.sign * (current - self.best) > 0):
+                return
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to "
+                      f"{current:.5f}, saving model to {path}")
+            self.best = current
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as a batch loss is NaN or infinite (Keras). The training loop
+    itself also stops on divergence and keeps the last finite weights."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training", file=sys.stderr)
+            self.model.stop_training = True
+
+
+class LearningRateScheduler(Callback):
+    """At each epoch start, set the learning rate to ``schedule(epoch, lr)`` (or
+    ``schedule(epoch)`` for a one-argument function), as Keras. The rate is logged as
+    ``learning_rate``."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+        try:
+            self._two = len(inspect.signature(schedule).parameters) >= 2
+        except (TypeError, ValueError):
+            self._two = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        opt = self.model.optimizer
+        lr = self.schedule(epoch, opt.learning_rate) if self._two else self.schedule(epoch)
+        if not isinstance(lr, (int, float)) or not math.isfinite(lr):
+            raise ValueError(f"LearningRateScheduler: the schedule must return a finite float; "
+                             f"it returned {lr!r} for epoch {epoch}")
+        opt.learning_rate = float(lr)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved by
+    ``min_delta`` for ``patience`` epochs, then wait ``cooldown`` epochs; never below
+    ``min_lr``. Keras defaults: ``factor=0.1, patience=10, min_delta=1e-4, cooldown=0``."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0; "
+                             f"received factor={factor}")
+        self.monitor, self.factor, self.patience = monitor, factor, patience
+        self.verbose, self.min_delta, self.cooldown, self.min_lr = verbose, min_delta, cooldown, min_lr
+        self.sign = _mode_sign(mode, monitor)
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        opt = self.model.optimizer
+        logs["learning_rate"] = opt.learning_rate
+        current = _monitored(logs, self.monitor, "ReduceLROnPlateau")
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.best is None or self.sign * (current - self.best) > self.min_delta:
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = opt.learning_rate
+                if old > self.min_lr:
+                    opt.learning_rate = max(old * self.factor, self.min_lr)
+                    if self.verbose:
+                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                              f"to {opt.learning_rate}.")
+                    self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class CSVLogger(Callback):
+    """Append one row per epoch (``epoch`` then the log keys) to a CSV file (Keras)."""
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.filename, self.sep, self.append = os.fspath(filename), separator, append
+        self._file = None
+
+    def on_train_begin(self, logs=None):
+        exists = self.append and os.path.exists(self.filename) \
+            and os.path.getsize(self.filename) > 0
+        self._file = open(self.filename, "a" if self.append else "w", newline="")
+        self._writer = None
+        self._header_written = exists
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self._writer is None:
+            self._keys = sorted(logs)
+            self._writer = csv.writer(self._file, delimiter=self.sep)
+            if not self._header_written:
+                self._writer.writerow(["epoch", *self._keys])
+        self._writer.writerow([epoch, *(logs.get(k, "NA") for k in self._keys)])
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,234 @@
+"""Dense, Activation, Dropout and Flatten: forward and backward side by side, in place."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import activations as _activations
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
+from ._base import Layer
+
+
+def _act_config(act) -> object:
+    config = act.get_config()
+    return config["name"] if len(config) == 1 else config
+
+
+def _get_activation(identifier):
+    if isinstance(identifier, dict):
+        config = dict(identifier)
+        return _activations.get(config.pop("name"), **config)
+    return _activations.get(identifier)
+
+
+class Dense(Layer):
+    r"""Fully connected layer: :math:`y = f(x W + b)`, Keras's ``Dense``.
+
+    ``units``; ``activation`` (name or Activation; None = linear); ``use_bias=True``;
+    ``kernel_initializer='glorot_uniform'``; ``bias_initializer='zeros'``;
+    ``kernel_regularizer``/``bias_regularizer`` (``'l1'``, ``'l2'``, ``l1_l2(...)``; their
+    penalty joins the loss). The kernel has shape ``(input_dim, units)`` as in Keras (PyTorch's
+    ``Linear.weight`` is its transpose).
+
+    Backward, with :math:`G = \partial L / \partial y` and :math:`\delta = G \odot f'(z)`
+    (a vector-Jacobian product for softmax): :math:`\partial L/\partial W = x^T \delta`,
+    :math:`\partial L/\partial b = \sum_i \delta_i`, :math:`\partial L/\partial x = \delta W^T`.
+    When ``f.backward_uses_input`` is False (relu, sigmoid, tanh, softmax ...), ``f`` is applied
+    in place on ``z`` and no copy of ``z`` is kept.
+
+    >>> from actloss.layers import Dense
+    >>> d = Dense(3, activation="relu")
+    >>> d.build((4,)), d.count_params()
+    ((3,), 15)
+    """
+
+    _prefix = "dense"
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"Dense: expected units to be a positive int; received units={units!r}")
+        for label, value in (("activity_regularizer", activity_regularizer),
+                             ("kernel_constraint", kernel_constraint),
+                             ("bias_constraint", bias_constraint)):
+            if value is not None:
+                raise NotImplementedError(f"Dense: {label} is not supported by actloss")
+        self.units = int(units)
+        self.activation = _get_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
+        self.kernel = self.bias = self.kernel_grad = self.bias_grad = None
+        self.logits_output = False  # set by the model when it trains through logits
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(f"Dense {self.name!r} expects flat samples of shape (d,); received "
+                             f"input shape {tuple(input_shape)}. Put a Flatten() layer before it.")
+        return (self.units,)
+
+    def weight_specs(self):
+        specs = [("kernel", (self.input_shape[0], self.units), self.kernel_initializer)]
+        if self.use_bias:
+            specs.append(("bias", (self.units,), self.bias_initializer))
+        return specs
+
+    def bind(self, weights, grads):
+        super().bind(weights, grads)
+        self.kernel, self.kernel_grad = weights[0], grads[0]
+        if self.use_bias:
+            self.bias, self.bias_grad = weights[1], grads[1]
+
+    def workspace(self, batch, dtype):
+        ws = {"z": np.empty((batch, self.units), dtype),
+              "gin": np.empty((batch, self.input_shape[0]), dtype)}
+        if self.activation.backward_uses_input:
+            ws["y"] = np.empty((batch, self.units), dtype)
+        return ws
+
+    def forward(self, x, ws, training):
+        ws["x"] = x
+        z = np.matmul(x, self.kernel, out=ws["z"])
+        if self.use_bias:
+            z += self.bias
+        act = self.activation
+        if (self.logits_output and training is not False) or act.name == "linear":
+            return z
+        if act.backward_uses_input:
+            return act.forward(z, out=ws["y"])
+        return act.forward(z, out=z)  # fused in place: backward reads only y
+
+    def backward(self, g, ws, need_input_grad):
+        act = self.activation
+        if not (self.logits_output or act.name == "linear"):
+            z = ws["z"]
+            if act.backward_uses_input:
+                g = act.backward(z, ws["y"], g)
+            else:
+                g = act.backward(None, z, g)
+        x = ws["x"]
+        np.matmul(x.T, g, out=self.kernel_grad)
+        if self.use_bias:
+            np.add.reduce(g, axis=0, out=self.bias_grad)  # 4x cheaper than np.sum on small g
+        if need_input_grad:
+            return np.matmul(g, self.kernel.T, out=ws["gin"])
+        return None
+
+    def regularization_loss(self):
+        total = 0.0
+        if self.kernel_regularizer is not None:
+            total += self.kernel_regularizer(self.kernel)
+        if self.bias_regularizer is not None and self.use_bias:
+            total += self.bias_regularizer(self.bias)
+        return total
+
+    def add_regularization_grads(self):
+        if self.kernel_regularizer is not None:
+            self.kernel_regularizer.add_gradient(self.kernel, self.kernel_grad)
+        if self.bias_regularizer is not None and self.use_bias:
+            self.bias_regularizer.add_gradient(self.bias, self.bias_grad)
+
+    def get_config(self):
+        reg = (lambda r: None if r is None else r.get_config())
+        return {**super().get_config(), "units": self.units,
+                "activation": _act_config(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer.get_config()
+                if hasattr(self.kernel_initializer, "get_config") else "glorot_uniform",
+                "bias_initializer": self.bias_initializer.get_config()
+                if hasattr(self.bias_initializer, "get_config") else "zeros",
+                "kernel_regularizer": reg(self.kernel_regularizer),
+                "bias_regularizer": reg(self.bias_regularizer)}
+
+
+class Activation(Layer):
+    """Applies an activation on its own: ``Activation('relu')`` (Keras ``Activation``)."""
+
+    _prefix = "activation"
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = _get_activation(activation)
+        self.logits_output = False
+
+    def workspace(self, batch, dtype):
+        return {"y": np.empty((batch, *self.input_shape), dtype)}
+
+    def forward(self, x, ws, training):
+        ws["x"] = x
+        if self.logits_output and training is not False:
+            return x
+        return self.activation.forward(x, out=ws["y"])
+
+    def backward(self, g, ws, need_input_grad):
+        if self.logits_output:
+            return g
+        act = self.activation
+        return act.backward(ws["x"] if act.backward_uses_input else None, ws["y"], g)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": _act_config(self.activation)}
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training each input is zeroed with probability ``rate`` and the
+    others scaled by ``1 / (1 - rate)``, so inference is the identity (Keras, PyTorch).
+    ``seed`` fixes its own stream; otherwise the model's generator is used."""
+
+    _prefix = "dropout"
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not (isinstance(rate, (int, float)) and 0 <= rate < 1):
+            raise ValueError(f"Dropout: expected rate in [0, 1); received rate={rate!r}")
+        if noise_shape is not None:
+            raise NotImplementedError("Dropout: noise_shape is not supported by actloss")
+        self.rate = float(rate)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed) if seed is not None else None
+
+    def workspace(self, batch, dtype):
+        shape = (batch, *self.input_shape)
+        return {"mask": np.empty(shape, dtype), "y": np.empty(shape, dtype)}
+
+    def forward(self, x, ws, training):
+        ws["on"] = bool(training) and self.rate > 0
+        if not ws["on"]:
+            return x
+        mask = ws["mask"]
+        self.rng.random(out=mask, dtype=mask.dtype)
+        np.greater_equal(mask, self.rate, out=mask)
+        mask *= 1.0 / (1.0 - self.rate)
+        return np.multiply(x, mask, out=ws["y"])
+
+    def backward(self, g, ws, need_input_grad):
+        if ws.get("on"):
+            g *= ws["mask"]
+        return g
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+class Flatten(Layer):
+    """Reshapes each sample to one axis: ``(n, a, b) -> (n, a*b)`` (a view, no copy)."""
+
+    _prefix = "flatten"
+
+    def compute_output_shape(self, input_shape):
+        return (int(math.prod(input_shape)),)
+
+    def forward(self, x, ws, training):
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, g, ws, need_input_grad):
+        return g.reshape(g.shape[0], *self.input_shape)
+
+
+LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}

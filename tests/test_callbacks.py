@@ -1,0 +1,158 @@
+"""Callbacks: EarlyStopping, ModelCheckpoint, schedulers, CSVLogger, TerminateOnNaN, progress."""
+
+import csv
+import io
+import sys
+
+import numpy as np
+import pytest
+
+from actloss import callbacks as C
+from actloss.layers import Dense
+from actloss.models import Sequential, load_model
+from actloss.optimizers import SGD
+from actloss.utils import set_random_seed
+
+
+def _model(lr=0.05):
+    set_random_seed(31)
+    m = Sequential([Dense(4, activation="tanh", input_shape=(3,)), Dense(1)])
+    m.compile(optimizer=SGD(learning_rate=lr), loss="mse", metrics=["mae"])
+    return m
+
+
+@pytest.fixture
+def xy(rng):
+    x = rng.standard_normal((40, 3))
+    return x, x @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.standard_normal(40)
+
+
+class Scripted(C.Callback):
+    """Overwrites the monitored value with a scripted sequence (the loss really is logged)."""
+
+    def __init__(self, values, key="val_loss"):
+        super().__init__()
+        self.values, self.key = values, key
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs[self.key] = self.values[epoch]
+
+
+def test_early_stopping_patience_and_restore(xy):
+    m = _model()
+    seen = []
+
+    class Snap(C.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(self.model.get_weights())
+    values = [5, 3, 4, 4, 4, 4, 4, 4, 4, 4]
+    es = C.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    h = m.fit(*xy, epochs=10, verbose=0, callbacks=[Scripted(values), Snap(), es])
+    assert h.epoch == [0, 1, 2, 3] and es.stopped_epoch == 3 and es.best == 3
+    for a, b in zip(m.get_weights(), seen[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_min_delta_and_mode(xy):
+    es = C.EarlyStopping(monitor="val_loss", min_delta=0.5, patience=1)
+    h = _model().fit(*xy, epochs=10, verbose=0, callbacks=[Scripted([5, 4.8, 4.6, 1, 1]), es])
+    assert len(h.epoch) == 2  # 4.8 is not an improvement of more than 0.5
+    es = C.EarlyStopping(monitor="val_accuracy", patience=1)
+    assert es.sign == 1
+    h = _model().fit(*xy, epochs=10, verbose=0,
+                     callbacks=[Scripted([0.5, 0.6, 0.55, 0.5], "val_accuracy"), es])
+    assert len(h.epoch) == 3
+
+
+def test_early_stopping_missing_monitor_warns(xy):
+    with pytest.warns(RuntimeWarning, match="val_loss"):
+        _model().fit(*xy, epochs=1, verbose=0, callbacks=[C.EarlyStopping()])
+
+
+def test_model_checkpoint_best_only(tmp_path, xy):
+    path = str(tmp_path / "best.actloss")
+    saves = []
+
+    class Spy(C.ModelCheckpoint):
+        def on_epoch_end(self, epoch, logs=None):
+            before = len(saves)
+            m = self.model
+            orig = m.save
+            m.save = lambda p: (saves.append(epoch), orig(p))
+            super().on_epoch_end(epoch, logs)
+            m.save = orig
+            assert len(saves) in (before, before + 1)
+    ck = Spy(path, monitor="val_loss", save_best_only=True)
+    m = _model()
+    m.fit(*xy, epochs=5, verbose=0, callbacks=[Scripted([3, 2, 2.5, 1, 4]), ck])
+    assert saves == [0, 1, 3]
+    loaded = load_model(path)
+    assert loaded.optimizer.iterations == 4 * 2  # saved after epoch 4 (2 batches/epoch)
+    every = tmp_path / "m-{epoch:02d}.actloss"
+    _model().fit(*xy, epochs=2, verbose=0, callbacks=[C.ModelCheckpoint(str(every), monitor="loss")])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("m-")) == \
+        ["m-01.actloss", "m-02.actloss"]
+
+
+def test_learning_rate_scheduler_and_reduce_on_plateau(xy):
+    m = _model()
+    h = m.fit(*xy, epochs=3, verbose=0,
+              callbacks=[C.LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))])
+    assert h.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.1 / 3])
+    m = _model(lr=1.0)
+    rl = C.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, cooldown=1, min_lr=0.1)
+    h = m.fit(*xy, epochs=8, verbose=0, callbacks=[Scripted([1] * 8), rl])
+    # Keras: reduce after 2 flat epochs, 1 epoch of cooldown, then count again
+    assert h.history["learning_rate"] == [1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125]
+    with pytest.raises(ValueError, match="factor"):
+        C.ReduceLROnPlateau(factor=2)
+
+
+def test_csv_logger(tmp_path, xy):
+    path = tmp_path / "log.csv"
+    _model().fit(*xy, epochs=3, verbose=0, callbacks=[C.CSVLogger(path)])
+    rows = list(csv.reader(path.read_text().splitlines()))
+    assert rows[0] == ["epoch", "loss", "mae"] and len(rows) == 4
+    _model().fit(*xy, epochs=2, verbose=0, callbacks=[C.CSVLogger(path, append=True)])
+    assert len(path.read_text().splitlines()) == 6
+
+
+def test_terminate_on_nan(xy, capsys):
+    class Poison(C.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                logs["loss"] = float("nan")
+    h = _model().fit(*xy, epochs=5, batch_size=10, verbose=0,
+                     callbacks=[Poison(), C.TerminateOnNaN()])
+    assert len(h.epoch) == 1 and "Invalid loss" in capsys.readouterr().err
+
+
+def test_custom_callback_hooks_order(xy):
+    calls = []
+
+    class Rec(C.Callback):
+        def on_train_begin(self, logs=None): calls.append("train_begin")
+        def on_epoch_begin(self, epoch, logs=None): calls.append(f"epoch_begin{epoch}")
+        def on_train_batch_end(self, batch, logs=None): calls.append(f"batch{batch}")
+        def on_epoch_end(self, epoch, logs=None): calls.append(f"epoch_end{epoch}:{sorted(logs)}")
+        def on_train_end(self, logs=None): calls.append("train_end")
+    _model().fit(*xy, epochs=1, batch_size=20, verbose=0, validation_split=0.5, callbacks=[Rec()])
+    assert calls == ["train_begin", "epoch_begin0", "batch0",
+                     "epoch_end0:['loss', 'mae', 'val_loss', 'val_mae']", "train_end"]
+
+
+def test_progress_verbose_modes(xy, capsys, monkeypatch):
+    _model().fit(*xy, epochs=2, verbose=2)
+    out = capsys.readouterr().out
+    assert "Epoch 2/2" in out and "2/2 - " in out and "loss: " in out and "mae: " in out
+    _model().fit(*xy, epochs=1, verbose=0)
+    assert capsys.readouterr().out == ""
+    _model().fit(*xy, epochs=1, verbose=1)
+    assert "2/2" in capsys.readouterr().out  # the tqdm bar
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # tqdm missing: one line per epoch
+    _model().fit(*xy, epochs=1, verbose=1)
+    captured = capsys.readouterr()
+    assert "actloss[progress]" in captured.err and "loss: " in captured.out
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    _model().fit(*xy, epochs=1)  # 'auto' -> 2 when not a terminal
+    assert "ms/step" in capsys.readouterr().out

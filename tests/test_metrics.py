@@ -1,0 +1,71 @@
+"""Metrics: values, Keras's resolution of 'accuracy', and their use in fit/evaluate."""
+
+import numpy as np
+import pytest
+
+from actloss import metrics as M
+from actloss.layers import Dense
+from actloss.models import Sequential
+
+
+def test_values():
+    t = np.array([[1.0], [0.0], [1.0], [0.0]])
+    p = np.array([[0.9], [0.6], [0.4], [0.1]])
+    m = M.get("binary_accuracy")
+    m.update_state(t, p)
+    assert m.result() == 0.5
+    m = M.get("binary_accuracy", threshold=0.3)
+    m.update_state(t, p)
+    assert m.result() == 0.75
+    m = M.get("mae")
+    m.update_state(t, p)
+    assert m.result() == pytest.approx(np.mean(np.abs(t - p)))
+    m = M.get("mse")
+    m.update_state(t[:2], p[:2])
+    m.update_state(t[2:], p[2:])
+    assert m.result() == pytest.approx(np.mean((t - p) ** 2))
+    cat = M.get("categorical_accuracy")
+    cat.update_state(np.eye(3)[[0, 1, 2]], np.array([[.8, .1, .1], [.5, .4, .1], [0, .2, .8]]))
+    assert cat.result() == pytest.approx(2 / 3)
+    sp = M.get("sparse_categorical_accuracy")
+    sp.update_state(np.array([0, 1, 2]), np.array([[.8, .1, .1], [.5, .4, .1], [0, .2, .8]]))
+    assert sp.result() == pytest.approx(2 / 3)
+
+
+def test_auc_matches_rank_statistic(rng):
+    t = rng.integers(0, 2, 200).astype(float)
+    p = np.round(rng.uniform(0, 1, 200) + 0.3 * t, 2)  # ties included
+    m = M.get("auc")
+    m.update_state(t[:100], p[:100])
+    m.update_state(t[100:], p[100:])
+    pos, neg = p[t == 1], p[t == 0]
+    pairs = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    assert m.result() == pytest.approx(pairs.mean())
+
+
+@pytest.mark.parametrize("loss,units,sparse,expected", [
+    ("binary_crossentropy", 1, False, "binary_accuracy"),
+    ("mse", 1, False, "binary_accuracy"),
+    ("categorical_crossentropy", 3, False, "categorical_accuracy"),
+    ("sparse_categorical_crossentropy", 3, True, "sparse_categorical_accuracy"),
+    ("mse", 3, True, "sparse_categorical_accuracy"),
+])
+def test_accuracy_resolution_as_keras(loss, units, sparse, expected):
+    metric = M.resolve("accuracy", loss, units, sparse)
+    assert type(metric) is type(M.REGISTRY.get(expected)) and metric.name == "accuracy"
+
+
+def test_metrics_in_fit_and_evaluate(rng):
+    x = rng.standard_normal((30, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    m = Sequential([Dense(1, activation="sigmoid", input_shape=(2,))])
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy", "mae", "auc"])
+    h = m.fit(x, y, epochs=2, verbose=0, validation_data=(x, y))
+    assert set(h.history) == {"loss", "accuracy", "mae", "auc", "val_loss", "val_accuracy",
+                              "val_mae", "val_auc"}
+    loss, acc, mae, auc = m.evaluate(x, y, verbose=0)
+    p = m.predict(x)[:, 0]
+    assert acc == pytest.approx(np.mean((p > 0.5) == y))
+    assert mae == pytest.approx(np.mean(np.abs(p - y)), rel=1e-5)
+    assert m.evaluate(x, y, return_dict=True)["accuracy"] == acc
+    assert "auc" in M.names() and "accuracy" in M.names()
