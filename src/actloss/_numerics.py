@@ -19,6 +19,8 @@ from functools import cache
 
 import numpy as np
 
+from . import _fast32
+
 FLOAT_TYPES = (np.float16, np.float32, np.float64)
 BLOCK = 32768
 
@@ -142,11 +144,36 @@ def fused(kernel, x: np.ndarray, out: np.ndarray | None = None, scratch: int = 1
     return _unflat(out, flat_out)
 
 
+def fast32(name: str, x: np.ndarray, out: np.ndarray | None = None, *params):
+    """The Numba kernel ``name`` of :mod:`actloss._fast32` applied to ``x`` (threaded as
+    :func:`blockwise`), or None where it does not apply (not large float32, no Numba): then the
+    caller runs its NumPy path."""
+    kernel = _fast32.kernel(name, x)
+    if kernel is None:
+        return None
+    out, flat_x, flat_out = _flat(x, out)
+    run_parts(lambda lo, hi: kernel(flat_x[lo:hi], flat_out[lo:hi], *params), flat_x.size)
+    return _unflat(out, flat_out)
+
+
 def two_sum(a, b):
     """Error-free sum: ``s + t == a + b`` exactly (Knuth), elementwise."""
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
+
+
+# erfcx(a) = e^{a^2} erfc(a) on 0 <= a <= 10.7 as a degree-14 polynomial in
+# t = (u - 0.57874) * 2.37383, u = 2 / (2 + a): a least-squares Chebyshev fit to mpmath values
+# (relative error < 6e-11, 1/1000 of a float32 ULP). Beyond a = 10.7 (x < -15.1) float32 gelu
+# is 0 and gelu' underflows.
+ERFCX_U0, ERFCX_US = 0.5787401574803149, 2.3738317757009346
+ERFCX_POLY = (
+    0.32897223328648023, 0.4290203690817722, 0.19822071577990055,
+    0.04757494848347331, -0.0009865683709819517, -0.003094635679668321,
+    7.618045027980906e-05, 0.0002708866511771421, -4.046833470726262e-05,
+    -2.2793680849689466e-05, 9.548570753954086e-06, 7.624950628705979e-07,
+    -1.4100772692729135e-06, 1.23607857396786e-07, 1.0773978617585008e-07)
 
 
 # ---------------------------------------------------------------- logistic family
@@ -176,6 +203,8 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     overflow, no warning. float32 is evaluated in float64 blocks and rounded once."""
     if x.dtype == np.float64:
         return blockwise(_sigmoid_kernel, x, out)
+    if (r := fast32("sigmoid", x, out)) is not None:
+        return r
     return fused(_sigmoid_fused, x, out)
 
 
@@ -191,6 +220,8 @@ def sigmoid_grad(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     which is 0 for x > 37 in float64)."""
     if x.dtype == np.float64:
         return blockwise(sigmoid_grad_kernel, x, out, wide=np.longdouble)
+    if (r := fast32("sigmoid_grad", x, out)) is not None:
+        return r
     return fused(_sigmoid_grad_fused, x, out)
 
 
@@ -319,6 +350,7 @@ def _log_softmax_chunk32(xc, oc, s):
     return True
 
 
+_FAST32 = {_softmax_work: "softmax", _softmax_vjp_work: "softmax_vjp"}
 _CHUNK32 = {_softmax_work: _softmax_chunk32, _log_softmax_work: _log_softmax_chunk32,
             _softmax_vjp_work: _softmax_vjp_chunk32}
 
@@ -340,6 +372,19 @@ def _rowwise(fn, x, axis, out, *extra):
         k = x.shape[-1]
         rows, flat_out = x.reshape(-1, k), out.reshape(-1, k)
         extra = [a.reshape(-1, k) for a in extra]
+    compiled = _fast32.kernel(_FAST32.get(fn, ""), x)
+    if compiled is not None:
+        ok = np.empty(rows.shape[0], np.bool_)
+
+        def compiled_part(lo, hi):
+            compiled(rows[lo:hi], flat_out[lo:hi], ok[lo:hi], *(a[lo:hi] for a in extra))
+
+        run_parts(compiled_part, rows.shape[0], unit=1, weight=k)
+        bad = np.flatnonzero(~ok)  # rows with +-inf maxima or NaN: the general kernel
+        if bad.size:
+            with np.errstate(over="ignore", under="ignore"):
+                flat_out[bad] = fn(rows[bad].astype(np.float64), -1, *(a[bad] for a in extra))
+        return out
     step = max(1, 4 * BLOCK // max(k, 1))
     fast = _CHUNK32[fn] if x.dtype != np.float64 else None
 

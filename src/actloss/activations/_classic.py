@@ -1,15 +1,17 @@
 """The classic smooth activations: sigmoid, tanh, elu, exponential, softsign, softplus,
 log_sigmoid.
 
-Pure NumPy. float32 inputs are evaluated in float64 blocks (see ``actloss._numerics``) because
-NumPy's float32 ``exp``/``expm1`` are off by up to 2.6 ULP; float64 inputs in float64 with an
+NumPy. float32 inputs are evaluated in float64 blocks (see ``actloss._numerics``) because
+NumPy's float32 ``exp``/``expm1`` are off by up to 2.6 ULP, or, for large arrays when Numba is
+installed, by the one-pass kernels of ``actloss._fast32``; float64 inputs in float64 with an
 error-free correction (sigmoid, tanh', elu) or, for the rarer ones, in long double.
 """
 
 import numpy as np
 
-from .._numerics import (blockwise, fused, log_sigmoid as _log_sigmoid_f, sigmoid as _sigmoid_f,
-                         sigmoid_grad, sigmoid_grad_kernel, softplus as _softplus_f)
+from .._numerics import (blockwise, fast32, fused, log_sigmoid as _log_sigmoid_f,
+                         sigmoid as _sigmoid_f, sigmoid_grad, sigmoid_grad_kernel,
+                         softplus as _softplus_f)
 from ._base import Activation, check_finite
 
 
@@ -78,6 +80,8 @@ def _tanh(x, out=None):
     """
     if x.dtype == np.float64:
         return np.tanh(x, out=out)
+    if (r := fast32("tanh", x, out)) is not None:
+        return r
     return fused(_tanh_fused, x, out)
 
 
@@ -98,6 +102,8 @@ def _tanh_grad_fused(xb, ob, s):
 def _tanh_grad(x):
     if x.dtype == np.float64:  # long double: 4 sigma'(2x) in float64 reaches 3 ULP
         return blockwise(_tanh_grad_kernel, x, wide=np.longdouble)
+    if (r := fast32("tanh_grad", x)) is not None:
+        return r
     return fused(_tanh_grad_fused, x)
 
 
@@ -151,6 +157,8 @@ def _elu(x, out=None, alpha=1.0):
     >>> A.elu([-1.0, 0.0, 2.0]).round(6), A.elu.grad([-1.0, 2.0]).round(6)
     (array([-0.632121,  0.      ,  2.      ]), array([0.367879, 1.      ]))
     """
+    if (r := fast32("elu", x, out, float(alpha))) is not None:
+        return r
     if x.dtype == np.float64 or alpha > 1:
         return blockwise(lambda b: _elu_kernel(b, alpha), x, out)
     return fused(lambda xb, ob, s: _elu_fused(xb, ob, s, alpha), x, out)
@@ -168,6 +176,8 @@ def _elu_grad_kernel(x, alpha):
 
 
 def _elu_grad(x, alpha=1.0):
+    if (r := fast32("elu_grad", x, None, float(alpha))) is not None:
+        return r
     if x.dtype == np.float64 or alpha != 1:
         return blockwise(lambda b: _elu_grad_kernel(b, alpha), x)
     r = np.minimum(x, 0)  # e^{min(x, 0)}: exact min in float32, exp in float64, one rounding

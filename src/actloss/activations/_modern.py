@@ -8,7 +8,8 @@ fused float32 kernel (it is on issue 6's speed list) and, like everything here, 
 
 import numpy as np
 
-from .._numerics import _sigmoid_kernel, blockwise, fused
+from .._numerics import (ERFCX_POLY, ERFCX_U0, ERFCX_US, _sigmoid_kernel, blockwise, fast32,
+                         fused)
 from ._base import Activation, check_finite
 
 _LD = np.longdouble
@@ -237,19 +238,6 @@ def _erfc_ld(s, gauss):
     return out
 
 
-# erfcx(a) = e^{a^2} erfc(a) on 0 <= a <= 10.7 as a degree-14 polynomial in
-# t = (u - 0.57874) * 2.37383, u = 2 / (2 + a): a least-squares Chebyshev fit to mpmath values
-# (relative error < 6e-11, 1/1000 of a float32 ULP). Beyond a = 10.7 (x < -15.1) float32 gelu
-# is 0 and gelu' underflows.
-_ERFCX_U0, _ERFCX_US = 0.5787401574803149, 2.3738317757009346
-_ERFCX_POLY = (
-    0.32897223328648023, 0.4290203690817722, 0.19822071577990055,
-    0.04757494848347331, -0.0009865683709819517, -0.003094635679668321,
-    7.618045027980906e-05, 0.0002708866511771421, -4.046833470726262e-05,
-    -2.2793680849689466e-05, 9.548570753954086e-06, 7.624950628705979e-07,
-    -1.4100772692729135e-06, 1.23607857396786e-07, 1.0773978617585008e-07)
-
-
 def _gelu_tail32(xb, s, t):
     """t <- Phi(-|x|) = erfcx(|x|/sqrt 2) e^{-x^2/2} / 2 and s <- e^{-x^2/2}, in float64
     scratch, for float32 blocks: pure NumPy, no SciPy."""
@@ -260,10 +248,10 @@ def _gelu_tail32(xb, s, t):
     t *= float(_SQRT1_2)
     t += 2.0
     np.divide(2.0, t, out=t)            # u
-    t -= _ERFCX_U0
-    t *= _ERFCX_US
-    p = np.full_like(t, _ERFCX_POLY[-1])
-    for c in _ERFCX_POLY[-2::-1]:       # Horner
+    t -= ERFCX_U0
+    t *= ERFCX_US
+    p = np.full_like(t, ERFCX_POLY[-1])
+    for c in ERFCX_POLY[-2::-1]:       # Horner
         p *= t
         p += c
     np.multiply(p, s, out=t)
@@ -325,6 +313,8 @@ def _gelu_grad_kernel(x, approximate):
 def _gelu_grad(x, approximate=False):
     if approximate or x.dtype == np.float64:
         return blockwise(lambda b: _gelu_grad_kernel(b, approximate), x, wide=_LD)
+    if (r := fast32("gelu_grad", x)) is not None:
+        return r
     return fused(_gelu_grad32, x, scratch=3)
 
 
@@ -340,7 +330,8 @@ def _gelu(x, out=None, approximate=False):
     x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), computed as x sigma(2u) so the left tail does
     not cancel. Exact form, float32: max(x, 0) - |x| Phi(-|x|) with Phi(-|x|) =
     erfcx(|x|/sqrt2) e^{-x^2/2} / 2 and erfcx a degree-14 polynomial fit (relative error
-    6e-11), fused in float64 blocks -- pure NumPy, no SciPy. float64: Phi from a long-double
+    6e-11), fused in float64 blocks -- NumPy, no SciPy (or, for large arrays, one Numba loop:
+    ``actloss._fast32``). float64: Phi from a long-double
     erfc (series below |x| = 2.1, continued fraction above), since SciPy's float64
     ``ndtr``/``erfc``/``erfcx`` miss the 2-ULP target (by up to 1144/36/7 ULP); exact, but
     about 1 microsecond per element. f' has a zero at
@@ -354,6 +345,8 @@ def _gelu(x, out=None, approximate=False):
     """
     if approximate or x.dtype == np.float64:
         return blockwise(lambda b: _gelu_kernel(b, approximate), x, out, wide=_LD)
+    if (r := fast32("gelu", x, out)) is not None:
+        return r
     return fused(_gelu32, x, out, scratch=2)
 
 

@@ -9,7 +9,7 @@ the masks below are written with ``np.sign``/``np.maximum``, which also carry Na
 
 import numpy as np
 
-from .._numerics import blockwise
+from .._numerics import blockwise, fast32
 from ._base import Activation, check_finite
 
 
@@ -144,7 +144,8 @@ def _leaky_relu(x, out=None, alpha=0.01):
     ``keras.activations.leaky_relu(x, negative_slope=0.2)`` (like ``tf.nn.leaky_relu``) but
     its layer ``LeakyReLU(negative_slope=0.3)`` (Keras 2: ``alpha=0.3``). ``alpha`` must be
     >= 0 (as the Keras layers require), so that the sign of f(x) is the sign of x and
-    ``backward`` can work from the output alone. One rounding (alpha * x): correctly rounded in every dtype.
+    ``backward`` can work from the output alone. One rounding of alpha x, in the dtype of x
+    (float32: with alpha rounded to float32 first, as NumPy, PyTorch and Keras do).
 
     >>> from actloss import activations as A
     >>> A.get("leaky_relu", alpha=0.1)([-2.0, 3.0])
@@ -152,11 +153,16 @@ def _leaky_relu(x, out=None, alpha=0.01):
     """
     if alpha == 0:
         return np.maximum(x, 0, out=out)
-    t = np.multiply(x, alpha, dtype=x.dtype)
+    if (r := fast32("leaky_relu", x, out, float(alpha))) is not None:
+        return r  # one pass, two threads: the NumPy path below is two passes on one
+    with np.errstate(over="ignore"):  # alpha > 1: alpha x may round to inf, as it should
+        t = np.multiply(x, alpha, dtype=x.dtype)
     return (np.maximum if alpha <= 1 else np.minimum)(x, t, out=out)
 
 
 def _leaky_relu_grad(x, alpha=0.01):
+    if (r := fast32("leaky_relu_grad", x, None, float(alpha))) is not None:
+        return r
     s = np.sign(x)
     if alpha <= 1:  # max(sign, alpha): 1 for x > 0, alpha for x <= 0, NaN kept
         return np.maximum(s, x.dtype.type(alpha), out=s)
