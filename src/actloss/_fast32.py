@@ -9,7 +9,11 @@ Why the exponential is written out: a Numba loop calling ``math.exp`` (glibc, sc
 2.3 ns per element for sigmoid on 10^7 float32 values against PyTorch's 1.26 (2 threads each,
 the 2-core CI machine); LLVM does not vectorise a loop that calls libm, and the llvmlite
 wheels have no SVML. Written in plain arithmetic (range reduction by ln 2, a degree-10 Taylor
-polynomial, 2^n assembled in the exponent bits) it vectorises: 1.4. Its relative error is below
+polynomial, 2^n assembled in the exponent bits) it vectorises: 1.4, and 0.8 with the ``contract``
+flag (FMA) and two threads. ``benchmarks/run.py`` then gave these actloss / PyTorch ratios,
+forward / derivative: sigmoid 0.52/0.39, tanh 0.33/0.50, leaky_relu 0.39/0.35, elu 0.37/0.62,
+gelu 0.84/0.71, softmax 0.78/0.81 (the NumPy path: sigmoid 1.1, gelu 4.3, softmax vjp 1.6,
+elu' 1.4). Its relative error is below
 1e-11 (1/6000 of a float32 ULP), so the results are the NumPy path's except, rarely, by one
 ULP where the float64 value lies within 1e-11 of a float32 rounding boundary;
 ``tests/test_fast32.py`` checks that, and the 2-ULP bound against mpmath.
