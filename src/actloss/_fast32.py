@@ -25,9 +25,9 @@ Numba, with ``ACTLOSS_NUMBA=0`` or for other dtypes the NumPy path runs.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
+
+from . import _jit
 
 MIN_SIZE = 1 << 22  # elements (16 MiB of float32)
 
@@ -50,7 +50,7 @@ def kernel(name: str, x: np.ndarray):
     """The compiled kernel ``name`` (a function of :mod:`actloss._fast32_numba`) if ``x`` is
     float32 with at least ``MIN_SIZE`` elements and Numba works, else None."""
     if (x.dtype != np.float32 or x.size < MIN_SIZE
-            or os.environ.get("ACTLOSS_NUMBA", "1") == "0" or not _module()):
+            or not _jit.enabled() or not _module()):
         return None
     fn = getattr(_MODULE, name)
     if name not in _READY:

@@ -9,11 +9,11 @@ the adder's throughput instead of its latency.
 
 import math
 
-import numba
 import numpy as np
 from numba.core import types
 from numba.extending import intrinsic
 
+from . import _jit as _shared_jit
 from ._numerics import ERFCX_POLY, ERFCX_U0, ERFCX_US
 
 _LOG2E = 1.4426950408889634
@@ -29,17 +29,9 @@ _SQRT1_2 = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
 _H = 1e6  # |x| beyond which Phi(-|x|) == 0 (as activations._modern)
 
-_OPTS = {"nogil": True, "error_model": "numpy", "boundscheck": False, "fastmath": {"contract"}}
-
-
 def _jit(fn=None, **more):
-    """``numba.njit`` with our options, cached on disk where the package folder is writable."""
-    if fn is None:
-        return lambda f: _jit(f, **more)
-    try:
-        return numba.njit(cache=True, **_OPTS, **more)(fn)
-    except Exception:  # pragma: no cover - no writable cache folder: compile in memory
-        return numba.njit(**_OPTS, **more)(fn)
+    """actloss's Numba policy plus ``contract`` (FMA allowed; order and inf/NaN kept)."""
+    return _shared_jit.njit(fn, fastmath={"contract"}, **more)
 
 
 @intrinsic

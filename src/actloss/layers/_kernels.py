@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _jit
+
 _K = None  # (bias_relu, relu_backward_bias) compiled, or False when unavailable
 
 
 def _build():
-    import numba
-
     def bias_relu(z, b):  # pragma: no cover - compiled
         n, d = z.shape
         for i in range(n):
@@ -37,11 +37,7 @@ def _build():
                 else:
                     gb[j] += v
 
-    opts = {"nogil": True, "error_model": "numpy", "boundscheck": False}
-    try:
-        return tuple(numba.njit(cache=True, **opts)(f) for f in (bias_relu, relu_backward_bias))
-    except Exception:  # pragma: no cover - no writable cache location
-        return tuple(numba.njit(**opts)(f) for f in (bias_relu, relu_backward_bias))
+    return tuple(_jit.njit(f) for f in (bias_relu, relu_backward_bias))
 
 
 def relu_kernels(dtype):

@@ -16,9 +16,9 @@ is 314 MiB instead of 193 MiB of peak RSS (the GEMM floor's is 182 MiB), for an 
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
+
+from .. import _jit
 
 MIN_PARAMS = 1 << 17  # below this, NumPy's passes stay in cache and the kernel saves < 0.1 ms
 
@@ -26,8 +26,6 @@ _ADAM = None  # the compiled kernel; False once it is known to be unavailable
 
 
 def _build():
-    import numba
-
     def adam(p, g, m, v, c1, c2, eps, alpha):  # pragma: no cover - compiled
         for i in range(p.size):
             gi = g[i]
@@ -39,16 +37,12 @@ def _build():
             v[i] = vi
             p[i] = p[i] - (mi / (np.sqrt(vi) + eps)) * alpha
 
-    opts = {"nogil": True, "error_model": "numpy", "boundscheck": False}
-    try:
-        return numba.njit(cache=True, **opts)(adam)
-    except Exception:  # pragma: no cover - no writable cache location
-        return numba.njit(**opts)(adam)
+    return _jit.njit(adam)
 
 
 def enabled(n: int) -> bool:
     """Whether a model of ``n`` parameters uses the compiled kernels (when Numba has them)."""
-    return n >= MIN_PARAMS and os.environ.get("ACTLOSS_NUMBA", "1") != "0"
+    return n >= MIN_PARAMS and _jit.enabled()
 
 
 def adam_kernel(n: int, dtype):
