@@ -71,8 +71,3 @@ def run(workload, script, args, title):
     ]
     return {"workload": workload, "rows": rows, "notes": notes, "raw": results}
 
-
-def main(workload, script, title):
-    import _common as C
-    args = C.parser(f"{workload}: {title}", 5).parse_args()
-    C.report(run(workload, script, args, title), args)

@@ -27,7 +27,4 @@ def run(args):
 
 
 if __name__ == "__main__":
-    if _worker.is_worker():
-        _worker.main(_tutorial.workers(WORKLOAD))
-    else:
-        _tutorial.main(WORKLOAD, SCRIPT, TITLE)
+    _worker.script_main(_tutorial.workers(WORKLOAD), build_parser, run)

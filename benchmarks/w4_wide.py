@@ -169,9 +169,4 @@ def _data_mib(results):
 
 
 if __name__ == "__main__":
-    if _worker.is_worker():
-        _worker.main(WORKERS)
-    else:
-        import _common as C
-        args = build_parser().parse_args()
-        C.report(run(args), args)
+    _worker.script_main(WORKERS, build_parser, run)
