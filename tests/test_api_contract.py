@@ -684,20 +684,20 @@ def test_float32_by_default_and_set_floatx_float64(tutorial_data):
     from actloss.models import Sequential
 
     X, y = tutorial_data
-    assert actloss.floatx() == "float32"
-    model = Sequential([Dense(2, input_shape=(10,)), Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
-    model.fit(X, y, epochs=1, verbose=0)
-    assert model.predict(X).dtype == np.float32
-    assert all(w.dtype == np.float32 for w in model.get_weights())
-    try:
-        actloss.set_floatx("float64")
-        assert actloss.floatx() == "float64"
+
+    def assert_trains_in(dtype):
         model = Sequential([Dense(2, input_shape=(10,)), Dense(1)])
         model.compile(optimizer="sgd", loss="mse")
         model.fit(X, y, epochs=1, verbose=0)
-        assert model.predict(X).dtype == np.float64
-        assert all(w.dtype == np.float64 for w in model.get_weights())
+        assert model.predict(X).dtype == dtype
+        assert all(w.dtype == dtype for w in model.get_weights())
+
+    assert actloss.floatx() == "float32"
+    assert_trains_in(np.float32)
+    try:
+        actloss.set_floatx("float64")
+        assert actloss.floatx() == "float64"
+        assert_trains_in(np.float64)
     finally:
         actloss.set_floatx("float32")
     assert actloss.floatx() == "float32"
