@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-core bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,20 @@ demo: $(VENV)/.installed-all
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
+# The suite with only numpy, scipy and the test tools (.ci/run runs it first): tests that need an
+# extra skip and name it.
+CORE := .venv-core
+$(CORE)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CORE)
+	$(CORE)/bin/python -m pip install -q --upgrade pip
+	$(CORE)/bin/python -m pip install -q -e '.[test-core]'
+	touch $@
+
+test-core: $(CORE)/.installed
+	$(CORE)/bin/python -m pytest
+
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) runs build src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CORE) runs build src/*.egg-info .pytest_cache .hypothesis

@@ -1,3 +1,4 @@
+import importlib.util
 import os
 
 import numpy as np
@@ -15,3 +16,17 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 def rng():
     """Explicit randomness: every test that needs random numbers takes this seeded generator."""
     return np.random.default_rng(12345)
+
+
+# The module that tells whether an extra is installed (pyproject.toml [project.optional-dependencies]).
+EXTRA_MODULE = {"plot": "matplotlib", "data": "sklearn", "dask": "distributed",
+                "progress": "tqdm", "fast": "numba"}
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.needs("plot", ...)``: skip, naming the extra, where it is not installed
+    (the core-only pass of ``.ci/run``)."""
+    for mark in item.iter_markers("needs"):
+        for extra in mark.args:
+            if importlib.util.find_spec(EXTRA_MODULE[extra]) is None:
+                pytest.skip(f"needs the {extra!r} extra: pip install 'actloss[{extra}]'")

@@ -21,6 +21,7 @@ def test_help_has_an_example(command, capsys):
     assert "Example: actloss " + command in capsys.readouterr().out
 
 
+@pytest.mark.needs("plot")
 def test_plot_writes_only_under_out(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["plot", "relu", "tanh", "--derivative", "--loss", "mse",
@@ -34,8 +35,10 @@ def test_plot_writes_only_under_out(tmp_path, capsys, monkeypatch):
     (["plot", "--out", "o"], "give activation names"),
     (["gradcheck", "rellu"], "Did you mean 'relu'"),
     (["compare", "--dataset", "digitz", "--out", "o"], "Did you mean 'digits'"),
-    (["compare", "--dataset", "iris", "--losses", "bce", "--out", "o"], "needs a binary task"),
-    (["compare", "--dataset", "iris", "--optimizers", "adamm", "--out", "o"], "Did you mean"),
+    pytest.param(["compare", "--dataset", "iris", "--losses", "bce", "--out", "o"],
+                 "needs a binary task", marks=pytest.mark.needs("data")),
+    pytest.param(["compare", "--dataset", "iris", "--optimizers", "adamm", "--out", "o"],
+                 "Did you mean", marks=pytest.mark.needs("data")),
     (["compare", "--dataset", "nope.csv", "--target", "y", "--out", "o"], "no such file"),
     (["train", "--dataset", "moons", "--activation", "rellu", "--out", "o"], "Did you mean"),
 ])
@@ -69,6 +72,7 @@ def test_gradcheck_all_passes(capsys):
     assert "FAIL" not in capsys.readouterr().out
 
 
+@pytest.mark.needs("plot")
 def test_compare_and_train_write_only_under_out(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rows = "\n".join(f"{i % 7},{(i * 3) % 5},{'ab'[(i % 7) > 3]}" for i in range(60))

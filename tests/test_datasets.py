@@ -12,6 +12,7 @@ EXPECTED = {"digits": ("multiclass", 64, 10), "breast_cancer": ("binary", 30, 2)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.needs("data")
 def test_each_named_dataset(name):
     ds = datasets.load(name)
     task, d, k = EXPECTED[name]

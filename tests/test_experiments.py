@@ -82,6 +82,7 @@ def test_raising_cell_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert sum(s["result"]["status"] == "failed" for s in saved) == 2
 
 
+@pytest.mark.needs("data")
 def test_diverging_cell_is_recorded_as_failed(tmp_path):
     result = compare("diabetes", out=tmp_path, **{**TINY, "activations": ["linear"],
                                                    "optimizers": ["sgd"], "seeds": 1,
@@ -100,6 +101,7 @@ def test_dask_local_cluster_gives_identical_numbers(serial, tmp_path):
     assert _numbers(result) == _numbers(serial)
 
 
+@pytest.mark.needs("data")
 def test_grid_validates_names_and_tasks():
     ds = datasets.load("moons", n_samples=40)
     with pytest.raises(ValueError, match="Did you mean 'relu'"):

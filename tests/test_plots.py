@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.needs("plot")
+
 from _lab_util import binary_data, deep_net
 from actloss import plots
 
