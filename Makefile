@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-core bench clean
+.PHONY: demo test test-core fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ $(CORE)/.installed: pyproject.toml
 
 test-core: $(CORE)/.installed
 	$(CORE)/bin/python -m pytest
+
+# The long fuzz of the catalog: 100,000 examples over the fuzz tests (make test runs a few thousand).
+fuzz: $(VENV)/.installed-test
+	ACTLOSS_FUZZ_EXAMPLES=100000 $(BIN)/python -m pytest -k test_fuzz_ tests
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run.py
