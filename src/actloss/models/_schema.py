@@ -188,11 +188,12 @@ class Named(Spec):
     def __init__(self, kind, names, canonical, params, allow_str=True):
         self.kind, self.names, self.canonical, self.params = kind, names, canonical, params
         self.allow_str = allow_str
-        self.expected = f"{'a ' + kind + ' name or ' if allow_str else ''}{{'name': ..., ...}}"
+        self.a = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+        self.expected = f"{self.a + ' name or ' if allow_str else ''}{{'name': ..., ...}}"
 
     def _name(self, name, path):
         if not isinstance(name, str) or len(name) > MAX_NAME:
-            raise ValueError(f"key {path}: found {_show(name)}; expected a {self.kind} name")
+            raise ValueError(f"key {path}: found {_show(name)}; expected {self.a} name")
         try:
             return self.canonical(name)
         except ValueError:
@@ -206,10 +207,13 @@ class Named(Spec):
         if not isinstance(value, dict):
             return Spec.check(self, value, path)
         if "name" not in value:
-            raise ValueError(f"key {_key(path, 'name')}: missing; expected a {self.kind} name")
+            raise ValueError(f"key {_key(path, 'name')}: missing; expected {self.a} name")
         key = self._name(value["name"], _key(path, "name"))
-        Record({"name": Str()}, self.params(key), what=f"a {self.kind} config") \
-            .check(value, path)
+        params = self.params(key)
+        if not isinstance(params, Record):
+            params = Record({}, params)
+        Record({"name": Str(), **params.required}, params.optional,
+               what=f"{self.a} config").check(value, path)
         return value
 
 
@@ -242,8 +246,9 @@ def _registry_params(registry, special=None):
     return params
 
 
-def _named(kind, registry, **kw) -> Named:
-    return Named(kind, registry.names, registry.canonical, _registry_params(registry), **kw)
+def _named(kind, registry, special=None, **kw) -> Named:
+    return Named(kind, registry.names, registry.canonical, _registry_params(registry, special),
+                 **kw)
 
 
 def activation_spec() -> Spec:
@@ -253,7 +258,11 @@ def activation_spec() -> Spec:
 
 def initializer_spec() -> Spec:
     from .. import initializers
-    return Maybe(_named("initializer", initializers.REGISTRY))
+    special = {"mode": Str({"fan_in", "fan_out", "fan_avg"}),
+               "distribution": Str({"uniform", "truncated_normal", "untruncated_normal",
+                                    "normal"}),
+               "scale": Number(0, 1e6)}
+    return Maybe(_named("initializer", initializers.REGISTRY, special))
 
 
 def regularizer_spec() -> Spec:
@@ -272,15 +281,14 @@ def schedule_spec() -> Spec:
         return name
 
     def params(name):
-        out = {}
+        required, optional = {}, {}
         for p in inspect.signature(schedules.SCHEDULES[name]).parameters.values():
             if p.name in ("boundaries", "values"):
-                out[p.name] = ListOf(Number(), 1, MAX_LIST)
-            elif p.default is inspect.Parameter.empty:
-                out[p.name] = Number()
+                spec = ListOf(Number(), 1, MAX_LIST)
             else:
-                out[p.name] = by_default(p.default)
-        return out
+                spec = Number() if p.default is p.empty else by_default(p.default)
+            (required if p.default is p.empty else optional)[p.name] = spec
+        return Record(required, optional)
     return Named("learning-rate schedule", lambda: sorted(schedules.SCHEDULES), canonical,
                  params, allow_str=False)
 
