@@ -525,3 +525,107 @@ def test_sigkill_during_save_keeps_old_or_new_and_leaves_nothing(tmp_path, rng):
         assert os.listdir(folder) == ["m.actloss"], f"trial {trial}: {os.listdir(folder)}"
     print(f"\n{kills} kills, {left_before} temporary files left by killed saves, "
           f"0 after the next save")
+
+
+# ------------------------------------------------------------------------------ the lab
+def _descendants(pid: int) -> list:
+    """Every process below ``pid`` (Linux /proc)."""
+    children: dict = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _compare(out: Path, *extra, epochs="400"):
+    return subprocess.Popen(
+        [sys.executable, "-m", "actloss", "compare", "--dataset", "xor", "--activations",
+         "relu,tanh,sigmoid,elu", "--hidden", "8", "--epochs", epochs, "--out", str(out),
+         "--quiet", *extra],
+        env={**os.environ, "PYTHONPATH": SRC}, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(condition, timeout, what):
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+KILLS = [("SIGKILL", ()), ("SIGINT", ())]
+if LONG:  # a Dask LocalCluster takes ~15 s to start and stop on 2 busy cores
+    KILLS += [("SIGTERM", ())] + [
+        pytest.param(name, ("--scheduler", "local"), marks=pytest.mark.needs("dask"))
+        for name in ("SIGKILL", "SIGTERM", "SIGINT")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signame, scheduler", KILLS)
+def test_killing_compare_kills_its_workers(signame, scheduler, tmp_path):
+    dask = bool(scheduler)
+    proc = _compare(tmp_path / "out", "--jobs", "2", *scheduler)
+    seen: list = []
+    try:
+        def workers_busy():  # two workers (and the helper processes) up, cells running
+            seen[:] = _descendants(proc.pid)
+            return len(seen) >= 3
+        _wait_for(workers_busy, 120, "the workers to start")
+        if dask:  # until the workers have been told to die with their parent
+            time.sleep(8)
+        seen[:] = _descendants(proc.pid)
+        os.kill(proc.pid, getattr(signal, signame))
+        proc.wait(60)
+        _wait_for(lambda: not any(map(_alive, seen)), 30,
+                  f"the workers {seen} to die after {signame}")
+    finally:
+        for pid in [proc.pid, *seen]:  # never leave anything behind, even on failure
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        proc.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs SIGKILL")
+def test_killed_compare_resumes_without_losing_a_finished_cell(tmp_path):
+    from actloss.experiments import compare
+    out = tmp_path / "out"
+    proc = _compare(out, epochs="100")
+    try:
+        _wait_for(lambda: len(list(out.glob("cells/*.json"))) >= 1, 120, "a finished cell")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    finished = {p.name: p.read_bytes() for p in out.glob("cells/*.json")}
+    said = []
+    again = compare("xor", activations=["relu", "tanh", "sigmoid", "elu"], hidden=[8],
+                    epochs=100, out=out, progress=False, report=False, echo=said.append)
+    assert again.skipped == len(finished) and any(
+        f"4 cells ({len(finished)} already finished" in line for line in said)
+    for name, data in finished.items():  # untouched: the rerun did not recompute them
+        assert (out / "cells" / name).read_bytes() == data
+    assert len(list(out.glob("cells/*.json"))) == 4
+    assert all(r["status"] == "ok" for _, r in again.cells)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]

@@ -28,7 +28,7 @@ from ._cell import run_cell
 from ._executors import describe, execute
 from ._grid import build_grid, cell_key, group_key, output_spec
 from ._report import figures, write_report
-from ._results import format_table, rank, write_json, write_results
+from ._results import clean_stale_tmp, format_table, rank, write_json, write_results
 
 
 @dataclass
@@ -141,6 +141,8 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
         cell_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ValueError(f"--out: cannot create {str(cell_dir)!r} ({err.strerror})") from None
+    for folder in (out, cell_dir):  # a killed run's half-written files
+        clean_stale_tmp(folder)
     for note in ds.notes:
         echo(note)
     results = {}
