@@ -902,7 +902,6 @@ def test_python_dash_m_behaves_like_the_console_script(capsys):
     assert _one_line_error(bad.stderr)
 
 
-@pytest.mark.needs("plot")
 def test_train_writes_files_only_under_out(capsys, tmp_path, monkeypatch):
     from actloss.cli import main
 

@@ -72,7 +72,6 @@ def test_gradcheck_all_passes(capsys):
     assert "FAIL" not in capsys.readouterr().out
 
 
-@pytest.mark.needs("plot")
 def test_compare_and_train_write_only_under_out(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rows = "\n".join(f"{i % 7},{(i * 3) % 5},{'ab'[(i % 7) > 3]}" for i in range(60))
@@ -91,3 +90,55 @@ def test_compare_and_train_write_only_under_out(tmp_path, capsys, monkeypatch):
     assert "test  loss" in out and "first/last layer gradient ratio" in out
     assert json.loads((tmp_path / "one" / "results.json").read_text())["cells"][0]["seed"] == 3
     assert set(os.listdir(tmp_path)) == {"d.csv", "res", "one"}
+
+
+def _csv_rows(n=40):
+    return "\n".join(f"{i % 7},{(i * 3) % 5},{'ab'[(i % 7) > 3]}" for i in range(n))
+
+
+BAD_DATA = {  # file name -> (bytes, the message's words)
+    "nan_target.csv": (("u,v,label\n1,2,a\n3,4,NaN\n" + _csv_rows()).encode(),
+                       "nan_target.csv: 1 empty or NaN cells in 1 rows (line 3 column 'label')"),
+    "two_rows.csv": (b"u,v,label\n1,2,a\n3,4,b\n", "two_rows.csv: 2 rows are too few"),
+    "binary.csv": (b"PK\x03\x04" + bytes(range(256)) * 8, "binary.csv is not a text CSV file"),
+    "utf16.csv": (("u,v,label\n" + _csv_rows()).encode("utf-16"), "utf16.csv is UTF-16 text"),
+    "dup.csv": (("u,u,label\n" + _csv_rows()).encode(), "duplicate column names ['u']"),
+}
+
+
+@pytest.mark.parametrize("command", ["compare", "train"])
+@pytest.mark.parametrize("name", [*BAD_DATA, "folder", "out_is_a_file"])
+def test_bad_data_and_out_are_one_line_exit_2_before_training(name, command, tmp_path, capsys,
+                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "good.csv").write_text("u,v,label\n" + _csv_rows())
+    (tmp_path / "taken").write_text("a file, not a folder")
+    for file, (data, _) in BAD_DATA.items():
+        (tmp_path / file).write_bytes(data)
+    dataset, out = {"folder": ("data", "o"), "out_is_a_file": ("good.csv", "taken")}.get(
+        name, (name, "o"))
+    message = {"folder": "--dataset: 'data' is a folder; expected a CSV file",
+               "out_is_a_file": "--out: 'taken' is a file; expected a folder"}.get(
+        name, BAD_DATA.get(name, ("", ""))[1])
+    assert main([command, "--dataset", dataset, "--target", "label", "--epochs", "1",
+                 "--out", out]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"actloss {command}: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1 and captured.out == ""  # nothing trained
+    assert not (tmp_path / "o").exists()
+
+
+def test_drop_missing_trains_on_the_complete_rows(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "holes.csv").write_text("u,v,label\n1,,a\n" + _csv_rows() + "\n4,5,\n")
+    argv = ["compare", "--dataset", "holes.csv", "--target", "label", "--activations", "relu",
+            "--hidden", "3", "--epochs", "1", "--out", "res", "--quiet"]
+    assert main(argv) == 2
+    assert "2 empty or NaN cells in 2 rows (line 2 column 'v', line 43 column 'label')" in \
+        capsys.readouterr().err
+    assert main(argv + ["--drop-missing"]) == 0
+    out = capsys.readouterr().out
+    assert "holes.csv: dropped 2 rows with empty or NaN cells (--drop-missing); 40 rows " \
+           "remain" in out
+    assert "24/8/8 train/val/test" in out

@@ -64,7 +64,9 @@ def test_csv_numeric_targets(tmp_path):
 @pytest.mark.parametrize("text, target, message", [
     ("a,b\n1,2\n3,4\n5,6\n", "c", r"column 'c' is not in data.csv; its columns are: a, b"),
     ("a,b,y\n1,x,0\n3,4,1\n5,6,0\n", "y", r"feature column 'b' is not numeric \(line 2: 'x'\)"),
-    ("a,y\n1,0\n,1\n5,0\n", "y", r"feature column 'a' is not numeric \(line 3: empty\)"),
+    ("a,y\n1,0\n,1\n5,0\n", "y", r"1 empty or NaN cells in 1 rows \(line 3 column 'a'\)"),
+    ("a,y,a\n1,0,2\n2,1,3\n", "y", r"duplicate column names \['a'\]"),
+    ("a,y\n1,0\n2,1\n", "y", r"2 rows are too few: they split into 2/0/0"),
     ("a,y\n1,0\n2,0\n5,0\n", "y", "single class"),
     ("a,y\n1,0\n2\n", "y", "line 3: 1 fields"),
 ])
@@ -80,3 +82,51 @@ def test_csv_needs_target_and_existing_file(tmp_path):
         datasets.load(str(tmp_path / "missing.csv"), target="y")
     with pytest.raises(ValueError, match="only for CSV"):
         datasets.load("iris", target="y")
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_csv_delimiter_is_sniffed(tmp_path, sep):
+    rows = "\n".join(sep.join([f"{i}", f"{i * 0.5:.1f}", "ab"[i % 2]]) for i in range(20))
+    ds = datasets.load(_write(tmp_path, sep.join(["u", "v", "label"]) + "\n" + rows),
+                       target="label")
+    assert ds.feature_names == ["u", "v"] and ds.classes == ["a", "b"]
+
+
+def test_empty_and_nan_cells_are_counted_located_and_droppable(tmp_path):
+    lines = [f"{i},{i % 3},{'ab'[i % 2]}" for i in range(30)]
+    lines[3] = "3,,a"            # file line 5
+    lines[7] = "7,nan,"          # file line 9: two missing cells
+    lines[12] = "12,1,NaN"       # file line 14: a NaN target
+    path = _write(tmp_path, "u,v,label\n" + "\n".join(lines))
+    with pytest.raises(ValueError) as err:
+        datasets.load(path, target="label")
+    message = str(err.value)
+    assert message.startswith("data.csv: 4 empty or NaN cells in 3 rows (line 5 column 'v', "
+                              "line 9 column 'v', line 9 column 'label', line 14 column "
+                              "'label'); fill them, or pass --drop-missing")
+    ds = datasets.load(path, target="label", drop_missing=True)
+    assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == 27 and ds.task == "binary"
+    assert ds.notes == ["data.csv: dropped 3 rows with empty or NaN cells (--drop-missing); "
+                        "27 rows remain"]
+    clean = _write(tmp_path, "u,v,label\n" + "\n".join(
+        line for i, line in enumerate(lines) if i not in (3, 7, 12)), "clean.csv")
+    np.testing.assert_array_equal(datasets.load(clean, target="label").x_train, ds.x_train)
+
+
+def test_binary_utf16_and_folder_are_named(tmp_path):
+    text = "a,y\n" + "\n".join(f"{i},{i % 2}" for i in range(20))
+    for name, data in (("bom.csv", text.encode("utf-16")), ("le.csv", text.encode("utf-16-le")),
+                       ("be.csv", text.encode("utf-16-be"))):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError, match=f"{name} is UTF-16 text; save it as UTF-8"):
+            datasets.load(str(tmp_path / name), target="y")
+    (tmp_path / "x.csv").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    with pytest.raises(ValueError, match="x.csv is not a text CSV file"):
+        datasets.load(str(tmp_path / "x.csv"), target="y")
+    (tmp_path / "latin.csv").write_bytes("a,y\n1,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin.csv line 2: not UTF-8 text \(byte 0xe9\)"):
+        datasets.load(str(tmp_path / "latin.csv"), target="y")
+    (tmp_path / "folder.csv").mkdir()
+    for folder in (tmp_path, tmp_path / "folder.csv"):
+        with pytest.raises(ValueError, match="is a folder; expected a CSV file or a data set"):
+            datasets.load(str(folder), target="y")

@@ -118,3 +118,25 @@ def test_grid_validates_names_and_tasks():
     assert build_grid(reg, ["relu"])[0]["loss"] == "mean_squared_error"
     assert output_spec("binary", "mean_squared_error", 2).label.endswith("on classes")
     assert np.isclose(build_grid(ds, ["relu"], learning_rates=["1e-2"])[0]["learning_rate"], 0.01)
+
+
+def test_unreadable_cells_are_recomputed_with_one_line_each(serial, tmp_path):
+    import shutil
+    shutil.copytree(serial.out / "cells", tmp_path / "cells")
+    files = sorted((tmp_path / "cells").glob("*.json"))
+    own = json.loads(files[2].read_text())
+    files[0].write_text("[1, 2, 3]")                                   # valid JSON, wrong shape
+    files[1].write_text(files[1].read_text()[:100])                     # half-written
+    files[2].write_text(json.dumps({**own, "result": {"status": "ok"}}))  # fields missing
+    (tmp_path / "cells" / ".x.json.999999999.tmp").write_text("{")      # a killed writer's
+    said = []
+    again = compare("moons", out=tmp_path, **{**TINY, "echo": said.append})
+    problems = sorted(line for line in said if "running that cell again" in line)
+    assert problems == sorted([f"cells/{files[0].name} holds a JSON list, not a cell; running "
+                               f"that cell again",
+                               f"cells/{files[1].name} is not valid JSON (half-written?); "
+                               f"running that cell again",
+                               f"cells/{files[2].name} has a malformed result; running that "
+                               f"cell again"])
+    assert again.skipped == 1 and _numbers(again) == _numbers(serial)
+    assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == [f.name for f in files]

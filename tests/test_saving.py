@@ -119,7 +119,7 @@ def test_bad_files_are_rejected_clearly(tmp_path, data):
     buf = io.BytesIO()
     np.save(buf, np.array([object()], dtype=object), allow_pickle=True)
     _rewrite(good, pickled, "params.npy", lambda b: buf.getvalue())
-    with pytest.raises(ValueError, match="corrupted"):
+    with pytest.raises(ValueError, match="holds object values; expected float32"):
         load_model(pickled)
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "missing.actloss")
@@ -139,3 +139,50 @@ def test_weights_only_and_uncompiled(tmp_path, data):
     assert loaded.optimizer is None
     with pytest.raises(RuntimeError, match="compile"):
         loaded.fit(np.ones((2, 3)), np.ones((2, 2)))
+
+
+def test_only_dead_writers_temporary_files_are_removed(tmp_path):
+    import fcntl
+    m = Sequential([Dense(2, input_shape=(3,))])
+    dead = tmp_path / ".actloss-abcdefgh.tmp"      # a killed save's file: no lock held
+    live = tmp_path / ".actloss-ijklmnop.tmp"      # a save in progress holds its lock
+    foreign = [tmp_path / "notes.tmp", tmp_path / ".actloss-Not_Ours.tmp",
+               tmp_path / ".actloss-abcdefghi.tmp"]
+    for p in [dead, live, *foreign]:
+        p.write_bytes(b"partial")
+    with open(live, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        m.save(tmp_path / "m.actloss")
+        assert not dead.exists() and live.exists()
+    assert all(p.exists() for p in foreign)
+    dead.write_bytes(b"partial")
+    load_model(tmp_path / "m.actloss")  # a load cleans too, now that the writer is gone
+    assert not dead.exists() and not live.exists()
+    assert all(p.exists() for p in foreign)
+
+
+def test_load_weights_checks_shapes_and_converts_floats(tmp_path, rng):
+    import actloss
+    old = actloss.floatx()
+    actloss.set_floatx("float64")
+    try:
+        src = Sequential([Dense(4, input_shape=(3,)), Dense(2)])
+    finally:
+        actloss.set_floatx(old)
+    path = tmp_path / "w.actloss"
+    src.save_weights(path)
+    same = Sequential([Dense(4, input_shape=(3,)), Dense(2)])
+    same.load_weights(path)
+    for a, b in zip(same.get_weights(), src.get_weights()):
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b.astype(np.float32))
+    transposed = Sequential([Dense(3, input_shape=(4,)), Dense(2)])  # same count, other shapes
+    with pytest.raises(ValueError, match=r"holds weights of shapes \[\(3, 4\), \(4,\), \(4, 2\)"):
+        transposed.load_weights(path)
+
+
+def test_a_folder_or_a_missing_file_is_an_os_error(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        load_model(tmp_path)
+    with pytest.raises(FileNotFoundError, match="No such model file"):
+        load_model(tmp_path / "nope.actloss")

@@ -58,6 +58,9 @@ def add_data_flags(p) -> None:
                    help="digits, breast_cancer, iris, wine, diabetes, moons, circles, spirals, "
                         "xor, or a CSV file (with --target)")
     p.add_argument("--target", metavar="COL", help="the target column of a CSV file")
+    p.add_argument("--drop-missing", action="store_true",
+                   help="drop the CSV rows that have empty or NaN cells (default: stop with "
+                        "an error that says how many and where)")
 
 
 def add_training_flags(p, epochs: int = 20) -> None:

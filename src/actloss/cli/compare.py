@@ -49,6 +49,8 @@ def command_line(args) -> str:
     parts = ["actloss", "compare", "--dataset", args.dataset]
     if args.target:
         parts += ["--target", args.target]
+    if getattr(args, "drop_missing", False):
+        parts.append("--drop-missing")
     for flag, values in (("--activations", args.activations), ("--losses", args.losses),
                          ("--optimizers", args.optimizers),
                          ("--learning-rates", [f"{v:g}" for v in args.learning_rates]),
@@ -72,7 +74,7 @@ def run_comparison(args, **overrides):
                    jobs=args.jobs if args.jobs is not None else
                    (0 if args.scheduler == "local" else 1),
                    progress=not getattr(args, "quiet", False),
-                   command=command_line(args))
+                   command=command_line(args), drop_missing=args.drop_missing)
     options.update(overrides)
     try:
         return compare(args.dataset, **options)

@@ -3,7 +3,9 @@
 * ``digits``, ``breast_cancer``, ``iris``, ``wine``, ``diabetes``: scikit-learn's bundled sets
   (the ``data`` extra, imported on first use);
 * ``moons``, ``circles``, ``spirals``, ``xor``: two-dimensional problems generated in NumPy;
-* any CSV file with a header row, with ``target="COLUMN"``.
+* any CSV file with a header row, with ``target="COLUMN"``: the delimiter (``, ; TAB |``) is
+  detected with ``csv.Sniffer``; empty or NaN cells are an error that counts them and says
+  where, unless ``drop_missing=True`` drops their rows (``notes`` says how many).
 
 The task is inferred: two classes ``binary``, more ``multiclass``, a numeric target with many
 distinct (or non-integer) values ``regression``. Features are standardized with the training
@@ -52,6 +54,7 @@ class Dataset:
     fingerprint: str = ""
     y_mean: float = 0.0
     y_std: float = 1.0
+    notes: list = field(default_factory=list)   # what loading did that a person should know
 
     @property
     def n_features(self) -> int:
@@ -68,20 +71,23 @@ class Dataset:
 
 
 def is_csv(name: str) -> bool:
-    return str(name).lower().endswith(".csv") or Path(str(name)).is_file()
+    return str(name).lower().endswith(".csv") or Path(str(name)).exists()
 
 
 def load(name, target: str | None = None, seed: int = 0, val_fraction: float = 0.2,
-         test_fraction: float = 0.2, n_samples: int = 600) -> Dataset:
+         test_fraction: float = 0.2, n_samples: int = 600, drop_missing: bool = False) -> Dataset:
     """Load data set ``name`` (a name above or a CSV path) as a :class:`Dataset`.
 
     The rows are shuffled with ``default_rng(seed)`` and split ``val_fraction`` /
-    ``test_fraction`` / the rest; ``n_samples`` sizes the generated sets.
+    ``test_fraction`` / the rest; ``n_samples`` sizes the generated sets. Each split must get
+    rows (at least 2 for training, 1 for validation and 1 for test), else ``ValueError``.
     """
     name = str(name)
+    notes: list = []
     if is_csv(name):
-        x, y, features, classes = csv_source(name, target)
+        x, y, features, classes = csv_source(name, target, drop_missing, notes)
         digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()[:16]
+        digest += ":drop-missing" if drop_missing else ""
         label = Path(name).name
     else:
         key = name.strip().lower().replace("-", "_")
@@ -106,8 +112,11 @@ def load(name, target: str | None = None, seed: int = 0, val_fraction: float = 0
     n = len(x)
     order = np.random.default_rng(seed).permutation(n)
     n_test, n_val = int(round(n * test_fraction)), int(round(n * val_fraction))
-    if n - n_test - n_val < 2:
-        raise ValueError(f"{label}: {n} rows are too few to split train/validation/test")
+    n_train = n - n_test - n_val
+    if n_train < 2 or (val_fraction and n_val < 1) or (test_fraction and n_test < 1):
+        raise ValueError(f"{label}: {n} rows are too few: they split into {n_train}/{n_val}/"
+                         f"{n_test} train/validation/test rows; each split needs rows (at "
+                         f"least 2/1/1)")
     test, val, train = np.split(order, [n_test, n_test + n_val])
     mean, std = x[train].mean(axis=0), x[train].std(axis=0)
     std[std == 0] = 1.0
@@ -118,7 +127,7 @@ def load(name, target: str | None = None, seed: int = 0, val_fraction: float = 0
         y = (y - y_mean) / y_std
     return Dataset(label, task, x[train], y[train], x[val], y[val], x[test], y[test],
                    features, classes, f"{digest}:{target or ''}:{seed}:{val_fraction}:"
-                   f"{test_fraction}", y_mean, y_std)
+                   f"{test_fraction}", y_mean, y_std, notes)
 
 
 __all__ = ["Dataset", "load", "NAMES", "TASKS", "is_csv"]

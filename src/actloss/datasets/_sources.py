@@ -72,44 +72,118 @@ def _number(text: str):
         return None
 
 
-def csv_source(path, target: str | None):
+SNIFF_BYTES = 64 << 10
+DELIMITERS = ",;\t|"
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """ASCII text in UTF-16 has a NUL in every other byte, and only there."""
+    half = max(len(head) // 2, 1)
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    return max(odd, even) > 0.3 * half and min(odd, even) < 0.05 * half
+
+
+def _text(path: Path) -> str:
+    """The file as text: UTF-8 (a BOM allowed); UTF-16 and binary files get an error that
+    names the file instead of a bare codec error."""
+    data = path.read_bytes()
+    head = data[:SNIFF_BYTES]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(head):
+        raise ValueError(f"{path.name} is UTF-16 text; save it as UTF-8 (in Excel: 'CSV "
+                         f"UTF-8') and try again")
+    if b"\x00" in data:
+        raise ValueError(f"{path.name} is not a text CSV file (it holds binary data, e.g. a "
+                         f"spreadsheet or an archive); export it as CSV (UTF-8)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ValueError(f"{path.name} line {line}: not UTF-8 text (byte {data[err.start]:#04x});"
+                         f" save the file as UTF-8") from None
+
+
+def _dialect(text: str):
+    """The delimiter, detected with ``csv.Sniffer`` among ``, ; TAB |`` (comma when it cannot
+    tell, e.g. a one-column file)."""
+    try:
+        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=DELIMITERS)
+    except csv.Error:
+        return csv.excel
+
+
+def _where(cells, limit=5) -> str:
+    shown = ", ".join(f"line {line} column {col!r}" for line, col in cells[:limit])
+    return shown + (f" and {len(cells) - limit} more" if len(cells) > limit else "")
+
+
+def _missing(text: str) -> bool:
+    value = _number(text)
+    return not text.strip() or (value is not None and not np.isfinite(value))
+
+
+def csv_source(path, target: str | None, drop_missing: bool = False, notes=None):
     """A CSV file with a header row: numeric feature columns and a ``target`` column (numbers or
     strings; strings and few distinct integers are class labels, other numbers a regression
-    target)."""
+    target). The delimiter is detected (``csv.Sniffer``). Empty cells, and NaN or infinite
+    numbers, are *missing*: an error that counts them and says where, or with
+    ``drop_missing=True`` their rows are dropped (a line saying so is appended to ``notes``)."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"--dataset: {str(path)!r} is a folder; expected a CSV file or a data "
+                         f"set name")
     if not path.is_file():
         raise ValueError(f"--dataset: no such file {str(path)!r}")
     if not target:
         raise ValueError(f"--target COLUMN is required with a CSV file ({path.name})")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        rows = [r for r in csv.reader(fh) if any(c.strip() for c in r)]
+    text = _text(path)
+    rows = [(i, r) for i, r in enumerate(csv.reader(text.splitlines(), _dialect(text)), 1)
+            if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise ValueError(f"{path.name}: expected a header row and data rows; found {len(rows)} rows")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[0][1]]
+    seen = {}
+    for h in header:
+        seen[h] = seen.get(h, 0) + 1
+    twice = [h for h, k in seen.items() if k > 1]
+    if twice:
+        raise ValueError(f"{path.name}: duplicate column names {twice}; each column needs its "
+                         f"own name")
     if target not in header:
         raise ValueError(f"--target: column {target!r} is not in {path.name}; "
                          f"its columns are: {', '.join(header)}")
-    for i, r in enumerate(rows[1:], start=2):
+    for i, r in rows[1:]:
         if len(r) != len(header):
             raise ValueError(f"{path.name} line {i}: {len(r)} fields, the header has {len(header)}")
     t = header.index(target)
     features = [j for j in range(len(header)) if j != t]
     if not features:
         raise ValueError(f"{path.name}: no feature columns besides the target {target!r}")
-    x = np.empty((len(rows) - 1, len(features)))
+    missing = [(i, header[j]) for i, r in rows[1:] for j in range(len(header)) if _missing(r[j])]
+    if missing:
+        lines = sorted({i for i, _ in missing})
+        if not drop_missing:
+            raise ValueError(f"{path.name}: {len(missing)} empty or NaN cells in {len(lines)} rows"
+                             f" ({_where(missing)}); fill them, or pass --drop-missing to drop "
+                             f"those rows")
+        dropped = set(lines)
+        rows = [rows[0]] + [(i, r) for i, r in rows[1:] if i not in dropped]
+        if notes is not None:
+            notes.append(f"{path.name}: dropped {len(lines)} rows with empty or NaN cells "
+                         f"(--drop-missing); {len(rows) - 1} rows remain")
+        if len(rows) < 2:
+            raise ValueError(f"{path.name}: every data row has an empty or NaN cell; nothing is "
+                             f"left after --drop-missing")
+    data = [r for _, r in rows[1:]]
+    x = np.empty((len(data), len(features)))
     for k, j in enumerate(features):
-        for i, r in enumerate(rows[1:]):
+        for n, (line, r) in enumerate(rows[1:]):
             value = _number(r[j])
-            if value is None or not np.isfinite(value):
-                what = "empty" if not r[j].strip() else f"{r[j].strip()!r}"
+            if value is None:
                 raise ValueError(
-                    f"{path.name}: feature column {header[j]!r} is not numeric (line {i + 2}: "
-                    f"{what}); encode it as numbers or drop the column")
-            x[i, k] = value
-    raw = [r[t].strip() for r in rows[1:]]
-    if any(not v for v in raw):
-        raise ValueError(f"{path.name}: target column {target!r} has empty values "
-                         f"(line {raw.index('') + 2})")
+                    f"{path.name}: feature column {header[j]!r} is not numeric (line {line}: "
+                    f"{r[j].strip()!r}); encode it as numbers or drop the column")
+            x[n, k] = value
+    raw = [r[t].strip() for r in data]
     numbers = [_number(v) for v in raw]
     names = [header[j] for j in features]
     if all(v is not None for v in numbers):

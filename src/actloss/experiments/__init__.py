@@ -28,7 +28,7 @@ from ._cell import run_cell
 from ._executors import describe, execute
 from ._grid import build_grid, cell_key, group_key, output_spec
 from ._report import figures, write_report
-from ._results import format_table, rank, write_json, write_results
+from ._results import clean_stale_tmp, format_table, rank, write_json, write_results
 
 
 @dataclass
@@ -43,14 +43,59 @@ class Comparison:
     report: Path | None = None
 
 
-def _load_finished(path: Path, cell: dict):
+_NUMBERS = ("train_loss", "val_loss", "test_loss", "train_metric", "val_metric", "test_metric",
+            "dead_fraction", "grad_ratio")
+
+
+def _number(v) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _problem(saved, cell: dict):
+    """Why a saved cell cannot be used (None: it can): anything but the structure
+    :func:`run_cell` writes, for this very cell, is unfinished work."""
+    if not isinstance(saved, dict):
+        return f"holds a JSON {type(saved).__name__}, not a cell"
+    if saved.get("config") != cell:
+        return "was written for another configuration"
+    r = saved.get("result")
+    if not isinstance(r, dict) or r.get("status") not in ("ok", "failed"):
+        return "has no finished result"
+    if not _number(r.get("time_s")) or not isinstance(r.get("warnings", []), list):
+        return "has a malformed result"
+    if r["status"] == "failed":
+        return None if isinstance(r.get("error"), str) else "has a failed result without error"
+    curves = r.get("curves")
+    if not (isinstance(r.get("label"), str) and isinstance(r.get("metric"), str)
+            and isinstance(r.get("epochs_run"), int) and isinstance(curves, dict)
+            and all(isinstance(c, list) and all(map(_number, c)) for c in curves.values())
+            and all(_number(r.get(k)) for k in _NUMBERS)
+            and isinstance(r.get("diagnostics", {}), (dict, type(None)))):
+        return "has a malformed result"
+    return None
+
+
+def _load_finished(path: Path, cell: dict, echo=None):
+    """The saved result of ``cell``, or None (absent, half-written, or not a cell of this
+    configuration: run it again; ``echo`` says so in one line when the file was there)."""
     try:
-        saved = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None  # absent or half-written: run it again
-    if saved.get("config") != cell or saved.get("result", {}).get("status") not in ("ok", "failed"):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return None
-    return saved["result"]
+    except (OSError, ValueError) as err:
+        problem = f"cannot be read ({type(err).__name__})"
+    else:
+        try:
+            saved = json.loads(text)
+        except (ValueError, RecursionError):
+            problem = "is not valid JSON (half-written?)"
+        else:
+            problem = _problem(saved, cell)
+            if problem is None:
+                return saved["result"]
+    if echo is not None:
+        echo(f"{path.parent.name}/{path.name} {problem}; running that cell again")
+    return None
 
 
 def _progress(total: int, initial: int, enabled: bool):
@@ -67,7 +112,7 @@ def _progress(total: int, initial: int, enabled: bool):
 def compare(dataset, *, target=None, activations=("relu",), losses=None, optimizers=("adam",),
             learning_rates=(1e-3,), hidden=(64, 64), epochs=20, batch_size=32, seeds=1,
             jobs=1, scheduler=None, out="runs/compare", progress=True, report=True,
-            command="", echo=print) -> Comparison:
+            command="", echo=print, drop_missing=False) -> Comparison:
     """Run the grid (see the module docstring) and write the results into ``out``.
 
     ``jobs > 1`` starts worker processes with the ``spawn`` method, so a script that calls
@@ -75,18 +120,34 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
     ``multiprocessing`` code). ``scheduler="local"`` starts a Dask ``LocalCluster`` of ``jobs``
     workers (0: all cores); ``"tcp://HOST:PORT"`` uses a running cluster, whose workers need
     actloss installed. Returns a :class:`Comparison`; ``echo`` prints the progress lines.
+
+    Everything a user can get wrong is checked before any training, as a ``ValueError``: the
+    data (see :func:`actloss.datasets.load`; ``drop_missing`` drops rows with empty cells),
+    the grid, and ``out`` (a folder, created if missing). Without matplotlib the results and
+    the report's table are written and the figures skipped, with one line naming the extra.
     """
     from .. import datasets
 
-    ds = datasets.load(dataset, target=target)
+    out = Path(out)
+    for folder in (out, out / "cells"):
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"--out: {str(folder)!r} is a file; expected a folder (it is "
+                             f"created if missing)")
+    ds = datasets.load(dataset, target=target, drop_missing=drop_missing)
     cells = build_grid(ds, activations, losses, optimizers, learning_rates, hidden, epochs,
                        batch_size, seeds)
-    out = Path(out)
     cell_dir = out / "cells"
-    cell_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        cell_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"--out: cannot create {str(cell_dir)!r} ({err.strerror})") from None
+    for folder in (out, cell_dir):  # a killed run's half-written files
+        clean_stale_tmp(folder)
+    for note in ds.notes:
+        echo(note)
     results = {}
     for cell in cells:
-        found = _load_finished(cell_dir / f"{cell_key(cell)}.json", cell)
+        found = _load_finished(cell_dir / f"{cell_key(cell)}.json", cell, echo)
         if found is not None:
             results[cell_key(cell)] = found
     todo = [c for c in cells if cell_key(c) not in results]
@@ -112,7 +173,11 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
     comparison = Comparison(done, ranking, format_table(ranking), out, skipped)
     write_results(out, ds, done, ranking)
     if report:
-        images = figures(out, done, ranking)
+        try:
+            images = figures(out, done, ranking)
+        except ImportError as err:  # the plot extra is missing: the table is the report
+            echo(f"figures skipped: {err}".splitlines()[0])
+            images = {}
         comparison.report = write_report(out, ds, done, ranking, images, command)
     return comparison
 

@@ -4,12 +4,23 @@ Each executor yields ``(cell, result)`` pairs as cells finish, in whatever order
 the caller writes each one to disk at once. A cell's result never depends on the executor:
 :func:`run_cell` seeds everything inside the cell, and the data set is the same arrays
 everywhere (sent once to each worker).
+
+Workers never outlive the command: each local worker (process pool or Dask ``LocalCluster``)
+asks the kernel to kill it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere a
+thread that watches the parent), so SIGKILL or SIGTERM of ``actloss compare`` takes the workers
+with it; an exception or Ctrl-C in the parent terminates them at once instead of waiting for
+the running cells. Local workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process
+group, and the parent alone decides (the finished cells are already on disk).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
@@ -22,6 +33,50 @@ _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 def _failed(exc: BaseException) -> dict:
     return clean({"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
                   "time_s": 0.0, "warnings": []})
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker process: exit when ``parent_pid`` (the process that started it) dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
+                if os.getppid() != parent_pid:  # it died before the call: nobody will signal
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, name="actloss-parent-watch", daemon=True).start()
+
+
+def _init_worker(ds, parent_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+    set_worker_dataset(ds)
+
+
+def _dask_worker_setup(parent_pid: int) -> int:
+    """Run on each LocalCluster worker (its parent is this process, where the nannies live)."""
+    if os.getppid() == parent_pid:
+        die_with_parent(parent_pid)
+    return os.getpid()
+
+
+def _terminate(pool) -> None:
+    """Stop a process pool now: cancel what has not started, kill what runs."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(5)
 
 
 def describe(jobs: int = 1, scheduler: str | None = None) -> str:
@@ -69,8 +124,8 @@ def _single_threaded_children():
 def _processes(cells, ds, jobs: int):
     # spawn: a clean interpreter per worker (no forked locks or threads), the same on every OS
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=set_worker_dataset,
-                               initargs=(ds,))
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                               initargs=(ds, os.getpid()))
     try:
         with _single_threaded_children():  # the workers start during the first submits
             futures = {pool.submit(run_in_worker, cell): cell for cell in cells}
@@ -80,8 +135,10 @@ def _processes(cells, ds, jobs: int):
             except Exception as exc:  # a worker that died (killed, out of memory)
                 result = _failed(exc)
             yield futures[future], result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # Ctrl-C, an error, or the caller stopped early: do not wait
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _dask(cells, ds, scheduler: str, jobs: int):
@@ -97,6 +154,7 @@ def _dask(cells, ds, scheduler: str, jobs: int):
             cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
                                    processes=True, host="127.0.0.1", dashboard_address=None)
             client = Client(cluster)
+            client.run(_dask_worker_setup, os.getpid())
         else:
             try:
                 client = Client(scheduler, timeout="10s")

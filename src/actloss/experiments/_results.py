@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +19,43 @@ COLUMNS = ("key", "dataset", "task", "activation", "init", "loss", "label", "opt
            "test_metric", "epochs_run", "time_s", "dead_fraction", "grad_ratio")
 
 
+_TMP = re.compile(r"\.(.+)\.(\d+)\.tmp\Z")
+
+
 def write_json(path: Path, data) -> None:
-    """Atomically: a temporary file in the same folder, then a rename."""
+    """Atomically: a temporary file ``.NAME.PID.tmp`` in the same folder, then a rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1, allow_nan=False))
     os.replace(tmp, path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def clean_stale_tmp(folder: Path) -> int:
+    """Remove the temporary files :func:`write_json` left when its process was killed (ours
+    by name, and their writer's pid is not alive); return how many."""
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        match = _TMP.match(name)
+        if match and int(match.group(2)) != os.getpid() and not _alive(int(match.group(2))):
+            try:
+                os.unlink(folder / name)
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def row(cell: dict, result: dict) -> dict:
@@ -111,7 +144,7 @@ def format_table(ranking) -> str:
 def write_results(out: Path, ds, cells_results, ranking) -> tuple[Path, Path]:
     rows = [row(c, r) for c, r in cells_results]
     csv_path, json_path = out / "results.csv", out / "results.json"
-    tmp = csv_path.with_name(".results.csv.tmp")
+    tmp = csv_path.with_name(f".results.csv.{os.getpid()}.tmp")
     with tmp.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
