@@ -12,6 +12,7 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -78,6 +79,27 @@ def test_session_step_layers_get_no_gradient():
     assert snaps[-1]["gradients"]["norm"][:2] == [0.0, 0.0]
     for before, after in zip(first, s.model.layers[0].weights):
         np.testing.assert_array_equal(before, after)  # step' = 0: the first layer never moves
+
+
+def test_cli_names_the_extra_when_it_is_missing(monkeypatch, capsys):
+    from actloss.cli import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    assert main(["playground", "--no-browser"]) == 2
+    assert "pip install 'actloss[playground]'" in capsys.readouterr().err
+
+
+@pytest.mark.needs("playground")
+def test_cli_busy_port_is_a_one_line_error(capsys):
+    from actloss.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["playground", "--no-browser", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port 0" in err
 
 
 # ---------------------------------------------------------------------- a real server
@@ -324,7 +346,9 @@ def test_ctrl_c_stops_the_server_while_training():
 # ---------------------------------------------------------------------- the page in Chromium
 def _shot(page, tmp_path, name):
     path = tmp_path / name
-    page.screenshot(path=str(path))
+    box = page.locator("main").bounding_box()  # the panels, without the empty page below
+    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": box["width"],
+                                          "height": box["y"] + box["height"]})
     keep = os.environ.get("ACTLOSS_PLAYGROUND_SHOTS")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
@@ -357,7 +381,7 @@ def test_page_in_headless_chromium(server, tmp_path, rng):
         try:
             # bypass_csp: Playwright's wait_for_function evaluates strings, which the page's
             # Content-Security-Policy (no eval) forbids
-            page = browser.new_context(viewport={"width": 1200, "height": 780},
+            page = browser.new_context(viewport={"width": 1360, "height": 800},
                                        bypass_csp=True).new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))

@@ -146,13 +146,24 @@ function currentConfig() {
 function sendConfig() {
   // several quick changes (a slider being dragged) make one message
   clearTimeout(pending);
-  pending = setTimeout(() => {
-    if ($("dataset").value === "csv" && !upload) {
-      $("csv-info").textContent = "choose a CSV file to upload";
-      return;
-    }
-    send({type: "config", config: currentConfig()});
-  }, 120);
+  pending = setTimeout(flushConfig, 120);
+}
+
+function flushConfig() {
+  if (pending === null) return;
+  clearTimeout(pending);
+  pending = null;
+  if ($("dataset").value === "csv" && !upload) {
+    $("csv-info").textContent = "choose a CSV file to upload";
+    return;
+  }
+  send({type: "config", config: currentConfig()});
+}
+
+function command(type) {
+  // a change still waiting to be sent goes first: the server applies messages in order
+  flushConfig();
+  send({type});
 }
 
 async function uploadCsv(file) {
@@ -177,10 +188,7 @@ async function uploadCsv(file) {
 }
 
 function wireControls() {
-  $("run").onclick = () => send({type: "run"});
-  $("pause").onclick = () => send({type: "pause"});
-  $("step").onclick = () => send({type: "step"});
-  $("reset").onclick = () => send({type: "reset"});
+  for (const type of ["run", "pause", "step", "reset"]) $(type).onclick = () => command(type);
   $("add-layer").onclick = () => {
     const last = layers[layers.length - 1] || {units: 8, activation: "relu"};
     layers.push({...last}); renderLayers(); sendConfig();
@@ -386,7 +394,7 @@ function drawLines(canvas, xs, series, logScale) {
   const x1 = Math.max(xs[xs.length - 1], x0 + 1);
   g.strokeStyle = "#bbb"; g.strokeRect(pad, 6, w, h);
   g.fillStyle = "#555";
-  const label = (v) => (logScale ? `1e${v.toFixed(1)}` : fmt(v, 2));
+  const label = (v) => fmt(logScale ? 10 ** v : v, 2);
   g.fillText(label(hi), 2, 14); g.fillText(label(lo), 2, 6 + h);
   g.fillText(`epoch ${x1}`, pad + w - 56, canvas.height - 8);
   g.fillText("epoch 0", pad, canvas.height - 8);
@@ -426,22 +434,24 @@ function drawBars(canvas, labels, rows, logScale, lo, hi) {
     g.fillText(name, 4, 4 + i * band + band / 2 + 3);
     rows.forEach(([, color, values], r) => {
       const v = values[i];
-      const y = 4 + i * band + r * bar + 2;
+      const y = 4 + i * band + (band - rows.length * bar) / 2 + r * bar;
+      if (v === null) return;
       g.fillStyle = color;
-      if (v !== null) g.fillRect(pad, y, Math.max(1, pos(v)), bar - 2);
+      g.fillRect(pad, y, Math.max(1, pos(v)), bar - 2);
       g.fillStyle = "#333";
-      g.fillText(v === null ? "-" : (logScale ? v.toExponential(1) : `${Math.round(100 * v)}%`),
-                 pad + Math.max(1, v === null ? 0 : pos(v)) + 4, y + bar - 3);
+      g.fillText(logScale ? v.toExponential(1) : `${Math.round(100 * v)}%`, pad + Math.max(1, pos(v)) + 4, y + bar - 3);
     });
   });
   g.fillStyle = "#777";
-  g.fillText(logScale ? `1e${lo} ... 1e${hi}` : "0% ... 100%", pad, canvas.height - 4);
-  let lx = pad + 110;
+  g.textAlign = "right";
+  g.fillText(logScale ? `axis 1e${lo} ... 1e${hi}` : "axis 0 ... 100%", canvas.width - 4, canvas.height - 4);
+  g.textAlign = "left";
+  let lx = 4;
   for (const [name, color] of rows) {
     if (!name) continue;
     g.fillStyle = color; g.fillRect(lx, canvas.height - 11, 10, 8);
     g.fillStyle = "#333"; g.fillText(name, lx + 13, canvas.height - 4);
-    lx += 80;
+    lx += 75;
   }
 }
 
@@ -496,7 +506,7 @@ function drawActivation(c) {
   g.fillText("-5", pad, canvas.height - 6); g.fillText("5", pad + w - 8, canvas.height - 6);
   g.fillStyle = COLORS[1]; g.fillText(`${c.name}(x)`, pad + 40, canvas.height - 6);
   g.fillStyle = COLORS[0]; g.fillText(`${c.name}'(x) (dashed)`, pad + 130, canvas.height - 6);
-  $("act-info").textContent = c.note || `f(x): ${c.formula}`;
+  $("act-info").textContent = c.note || `${c.formula} (LaTeX)`;
   if ($("curve-name").value !== c.name) $("curve-name").value = c.name;
 }
 
