@@ -102,6 +102,51 @@ def test_cli_busy_port_is_a_one_line_error(capsys):
     assert f"cannot listen on 127.0.0.1:{port}" in err and "--port 0" in err
 
 
+def _wait(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert predicate()
+
+
+def test_session_diverging_run_pauses_with_the_reason(tmp_path, rng):
+    data = _csv(tmp_path / "r.csv", 200, rng, "regression").read_bytes()
+    s = Session({"up": {"data": data, "name": "r.csv"}})
+    try:
+        s.configure({"data": "csv", "upload": "up", "target": "label", "optimizer": "sgd",
+                     "learning_rate": 10.0, "layers": [{"units": 32, "activation": "relu"}] * 3})
+        s.run()
+        _wait(lambda: not s._running)
+    finally:
+        s.close()
+    messages = s.messages()
+    errors = [m["message"] for m in messages if m["type"] == "error"]
+    assert len(errors) == 1 and "diverged" in errors[0], errors
+    assert messages[-1]["type"] == "snapshot" and messages[-1]["state"] == "paused"
+
+
+def test_session_live_changes_keep_the_network():
+    s = Session()
+    try:
+        s.configure({"data": "circles", "n_samples": 200})
+        s.step()
+        _wait(lambda: s._epoch == 1)
+        model = s.model
+        s.configure({"data": "circles", "n_samples": 200, "learning_rate": 0.001,
+                     "batch_size": "all"})
+        assert s.model is model and model.optimizer.learning_rate == 0.001
+        s.step()
+        _wait(lambda: s._epoch == 2)
+        # epoch 1 in batches of 16, epoch 2 in one batch
+        assert model.optimizer.iterations == -(-len(s.ds.x_train) // 16) + 1
+        s.configure({"data": "circles", "n_samples": 200, "seed": 1})  # new data: new network
+        assert s.model is not model and s._epoch == 0
+        s.reset()
+        assert s._epoch == 0 and len(s._history) == 1
+    finally:
+        s.close()
+
+
 # ---------------------------------------------------------------------- a real server
 class Server:
     def __init__(self, proc, url):
@@ -236,10 +281,22 @@ def test_relu_learns_moons_step_does_not(server, tmp_path):
         assert saved.status_code == 200
         (tmp_path / "m.actloss").write_bytes(saved.content)
         assert load_model(tmp_path / "m.actloss").count_params() == 105
+        offered = next(m for m in c.seen if m["type"] == "model")["formats"]
+        for fmt in offered:  # .keras only where model.save("x.keras") writes a Keras archive
+            assert httpx.get(server.http(f"/download/model.{fmt}", session=session)).is_success
+        if "keras" not in offered:
+            assert httpx.get(server.http("/download/model.keras", session=session)
+                             ).status_code == 409
+        for name in ("m.actloss", "..%2F..%2Fetc%2Fpasswd", "history.csv%00"):
+            assert httpx.get(server.http(f"/download/{name}", session=session)
+                             ).status_code == 404
         history = httpx.get(server.http("/download/history.csv", session=session)).text
         rows = history.strip().splitlines()
         assert rows[0] == "epoch,loss,test_loss,accuracy,test_accuracy"
         assert len(rows) == paused["epoch"] + 2  # header, epoch 0, then one row per epoch
+
+        c.send("reset")
+        assert c.snapshot()["epoch"] == 0
 
         c.send("config", config={**base, "layers": STEP_NET})
         c.snapshot(lambda s: s["epoch"] == 0)

@@ -149,7 +149,7 @@ class Session:
         self._sent = 0
         self._last_snapshot = 0.0
         self._snapshot = None
-        self.config = None
+        self.config = self._requested = None
         self.model = None
         self.formats: list = []
         self._thread = threading.Thread(target=self._loop, name="actloss-playground",
@@ -161,12 +161,14 @@ class Session:
         """Validate ``config``; apply a live change (learning rate, batch size) in place, or
         build the data and a new network (paused at epoch 0). Raises ``ValueError``."""
         cfg = validate(config)
-        old = self.config
+        old = self._requested  # as asked: a loss left to the default stays None there
         if old is not None and all(cfg[k] == old[k] for k in cfg if k not in LIVE):
             with self.lock:
-                self.config = cfg
+                self._requested = cfg
+                self.config = {**self.config, **{k: cfg[k] for k in LIVE}}
                 self.model.optimizer.learning_rate = cfg["learning_rate"]
             return
+        requested = dict(cfg)
         ds, label = self._load(cfg)
         task_losses = losses_for(ds.task, ds.n_classes)
         if cfg["loss"] is None:
@@ -176,7 +178,7 @@ class Session:
                              f"one of {', '.join(task_losses)}")
         with self.lock:
             self._running, self._steps = False, 0
-            self.config, self.ds, self.label = cfg, ds, label
+            self.config, self.ds, self.label, self._requested = cfg, ds, label, requested
             self._build()
             self._post({"type": "dataset", **self._describe_data(task_losses)})
             self._post({"type": "model", "formats": self.formats,
@@ -357,12 +359,18 @@ class Session:
         n = len(self.ds.x_train)
         batch = n if self.config["batch_size"] == "all" else min(self.config["batch_size"], n)
         with np.errstate(all="ignore"):
-            self.model.fit(self.ds.x_train, self.y_train, epochs=1, batch_size=batch, verbose=0)
+            h = self.model.fit(self.ds.x_train, self.y_train, epochs=1, batch_size=batch,
+                               verbose=0)
+        if not h.history.get("loss"):  # fit stopped inside the epoch: it diverged
+            raise FloatingPointError(
+                f"training diverged in epoch {self._epoch + 1}: the loss or its gradient became "
+                f"NaN or infinite (the weights are those before that batch); try a smaller "
+                f"learning rate")
         self._epoch += 1
         row = self._record()
-        if row["loss"] is None or not math.isfinite(row["loss"]):
-            raise FloatingPointError(f"the training loss stopped being finite at epoch "
-                                     f"{self._epoch}: try a smaller learning rate")
+        if not math.isfinite(row["loss"]):
+            raise FloatingPointError(f"the loss stopped being finite at epoch {self._epoch}: "
+                                     f"try a smaller learning rate")
 
     def _predict(self, x):
         with np.errstate(all="ignore"):
