@@ -20,7 +20,7 @@ def rng():
 
 # The module that tells whether an extra is installed (pyproject.toml [project.optional-dependencies]).
 EXTRA_MODULE = {"plot": "matplotlib", "data": "sklearn", "dask": "distributed",
-                "progress": "tqdm", "fast": "numba"}
+                "progress": "tqdm", "fast": "numba", "playground": "starlette"}
 
 
 def pytest_runtest_setup(item):

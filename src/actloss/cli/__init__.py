@@ -12,6 +12,7 @@ from importlib import import_module
 
 # command modules, in the order `actloss --help` lists them
 _COMMAND_MODULES = ("catalog", "plot", "gradcheck", "train", "compare", "demo")
+_COMMAND_MODULES += ("playground",)
 
 
 class CLIError(Exception):
