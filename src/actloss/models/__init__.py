@@ -24,6 +24,7 @@ Saving writes one file (see :func:`load_model`)::
     3
 """
 
+from . import _archive as archive  # bounded readers, caps, atomic writes: for every file format
 from ._saving import load_model
 from ._sequential import Sequential, Trace
 

@@ -25,6 +25,10 @@ Loading a model at ``MAX_PARAMS`` holds at most about seven such vectors (weight
 the array read, optimizer moments), 7 GiB in float64: well below a 24 GiB machine. A file
 that declares more is rejected before anything of that size exists.
 
+Other packages reach these helpers as ``actloss.models.archive`` (a stable name for this
+module); :func:`write_atomic` and :func:`clean_stale` (from ``_atomic``) are exported with them
+for the writers.
+
 Only stored and deflated members are read (the two methods Keras and actloss write); encrypted
 members, other compression methods, absolute or ``..`` names and duplicate names are rejected.
 
@@ -49,6 +53,8 @@ import os
 import zipfile
 
 import numpy as np
+
+from ._atomic import clean_stale, write_atomic  # noqa: F401 - the writers' half, same place
 
 MAX_MEMBERS = 4096
 MAX_PARAMS = 1 << 27
@@ -308,4 +314,4 @@ __all__ = ["MAX_MEMBERS", "MAX_MEMBER_BYTES", "BOMB_FLOOR_BYTES", "MAX_EXPANSION
            "MAX_JSON_BYTES", "MAX_JSON_DEPTH", "MAX_NPY_HEADER_BYTES", "MAX_PARAMS",
            "CHUNK_BYTES", "FLOAT_DTYPES", "COMPRESSION", "check_name", "open_archive",
            "check_directory", "check_info", "member", "read_member", "parse_json", "read_json",
-           "json_depth", "read_npy"]
+           "json_depth", "read_npy", "write_atomic", "clean_stale"]
