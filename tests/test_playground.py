@@ -234,6 +234,7 @@ def stop_server(server):
 def server():
     pytest.importorskip("starlette")
     pytest.importorskip("httpx")
+    pytest.importorskip("websockets")
     srv = start_server()
     yield srv
     if srv.proc.poll() is None:
