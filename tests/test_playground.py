@@ -234,6 +234,7 @@ def stop_server(server):
 def server():
     pytest.importorskip("starlette")
     pytest.importorskip("httpx")
+    pytest.importorskip("websockets")
     srv = start_server()
     yield srv
     if srv.proc.poll() is None:
@@ -455,6 +456,12 @@ def test_page_in_headless_chromium(server, tmp_path, rng):
             assert colors > 50 and ink > 0.5, (colors, ink)  # a drawn boundary, not blank
             assert _canvas_colors(page, "#loss-chart")[0] > 5
             _shot(page, tmp_path, "playground.png")
+            for button, name in (("#save-actloss", "playground.actloss"),
+                                 ("#save-history", "playground-history.csv")):
+                with page.expect_download() as download:
+                    page.click(button)
+                assert download.value.suggested_filename == name
+                assert Path(download.value.path()).stat().st_size > 100
 
             for select in page.query_selector_all(".layer-activation"):
                 select.select_option("step")

@@ -34,7 +34,8 @@ import threading
 import webbrowser
 
 from ._options import options, validate
-from ._session import Session, activation_curve
+from ._measure import activation_curve
+from ._session import Session
 
 _EXTRA = "the playground needs Starlette and uvicorn: pip install 'actloss[playground]'"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -31,15 +31,20 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ._options import options
-from ._session import Session, activation_curve, inspect_upload
+from ._measure import activation_curve, inspect_upload
+from ._session import Session
 
 UPLOAD_LIMIT = 10 * 2**20    # bytes of one uploaded CSV
 MESSAGE_LIMIT = 2**20        # bytes of one WebSocket message from the client
 KEPT_UPLOADS = 8             # uploads kept in memory, the oldest dropped first
 SEND_EVERY = 0.05            # seconds between looks for something to send
 
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
-DOWNLOADS = {"model.actloss": "actloss", "model.keras": "keras", "history.csv": "csv"}
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "draw.js": "text/javascript; charset=utf-8",
+          "style.css": "text/css; charset=utf-8"}
+# URL name -> (what, the file name the browser saves it under)
+DOWNLOADS = {"model.actloss": ("actloss", "playground.actloss"),
+             "model.keras": ("keras", "playground.keras"),
+             "history.csv": ("csv", "playground-history.csv")}
 
 log = logging.getLogger("actloss.playground")
 
@@ -121,7 +126,7 @@ def create_app(token: str) -> Starlette:
         return JSONResponse({"upload": upload_id, "name": uploads[upload_id]["name"], **info})
 
     async def download(request: Request):
-        what = DOWNLOADS.get(request.path_params["name"])
+        what, filename = DOWNLOADS.get(request.path_params["name"], (None, None))
         session = sessions.get(request.query_params.get("session", ""))
         if what is None or session is None:
             return PlainTextResponse("404: no such download (is the page still open?)",
@@ -134,7 +139,6 @@ def create_app(token: str) -> Starlette:
                 media = "application/octet-stream"
         except ValueError as exc:
             return PlainTextResponse(f"409: {exc}", status_code=409)
-        filename = "playground-" + request.path_params["name"].replace("model.", "")
         return Response(body, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="{filename}"'})
 

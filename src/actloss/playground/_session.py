@@ -28,11 +28,13 @@ import zipfile
 
 import numpy as np
 
-from .. import activations as A, losses as L, optimizers as O, regularizers as R
+from .. import losses as L, optimizers as O, regularizers as R
 from ..datasets import load
-from ..diagnostics import RELU_FAMILY, dead_units, gradient_flow, saturation
+from ..diagnostics import dead_units, gradient_flow, saturation
 from ..layers import Dense
 from ..models import Sequential
+from ._measure import (activation_curve, encode, hidden_only, initializer, json_ready, labels,
+                       metric)
 from ._options import DEFAULT_LOSS, LIVE, losses_for, validate
 
 GRID = 60             # the decision-boundary grid is GRID x GRID predictions
@@ -40,97 +42,6 @@ EVAL_ROWS = 2000      # rows of each split the per-epoch loss and metric look at
 DIAG_ROWS = 256       # rows the gradient and unit diagnostics look at
 POINTS = 1000         # points of each split drawn on the plane / the scatter plot
 SNAPSHOT_EVERY = 0.2  # seconds between snapshots while training
-
-
-def json_ready(value):
-    """NumPy to Python, non-finite floats to None (JSON has no NaN), recursively."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, (np.integer, np.bool_)):
-        return value.item()
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
-
-
-def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201) -> dict:
-    """``f`` and ``f'`` of activation ``name`` on ``n`` points of ``[lo, hi]``, from actloss.
-
-    A softmax-like (not elementwise) activation is shown as its first output for the input
-    ``(x, 0)``, with the derivative of that output in ``x`` from ``vjp``.
-
-    >>> c = activation_curve("relu", n=3)
-    >>> c["x"], c["f"], c["df"]
-    ([-5.0, 0.0, 5.0], [0.0, 0.0, 5.0], [0.0, 0.0, 1.0])
-    """
-    act = A.get(name)
-    x = np.linspace(lo, hi, n)
-    note = ""
-    with np.errstate(all="ignore"):
-        if act.elementwise:
-            f, df = act(x), act.grad(x)
-        else:
-            pair = np.stack([x, np.zeros_like(x)], axis=1)
-            f = act(pair)[:, 0]
-            df = act.vjp(pair, np.tile([1.0, 0.0], (n, 1)))[:, 0]
-            note = f"{act.name} is not elementwise: its first output for the input (x, 0)"
-    return json_ready({"name": act.name, "x": x, "f": f, "df": df, "note": note,
-                       "formula": act.formula, "derivative_formula": act.derivative_formula})
-
-
-def _initializer(activation: str) -> str:
-    if activation == "selu":
-        return "lecun_normal"
-    return "he_normal" if activation in RELU_FAMILY else "glorot_uniform"
-
-
-def _encode(y, spec, n_classes):
-    """Targets in the form the loss wants (see :func:`actloss.experiments.output_spec`)."""
-    if spec.target == "signed":
-        return (2.0 * y - 1.0).reshape(-1, 1)
-    if spec.target in ("binary", "value"):
-        return y.astype(np.float64).reshape(-1, 1)
-    if spec.target == "sparse":
-        return y.astype(np.int64)
-    return np.eye(max(n_classes, spec.units))[y]
-
-
-def _labels(spec, pred):
-    return (pred.reshape(-1) > spec.threshold).astype(np.int64) if spec.units == 1 \
-        else np.argmax(pred, axis=1)
-
-
-def _metric(spec, y, pred) -> float:
-    """Accuracy, or R^2 for a regression target (both: higher is better)."""
-    if not np.all(np.isfinite(pred)):
-        return float("nan")
-    if spec.target == "value":
-        ss = float(np.sum((y - y.mean()) ** 2))
-        return 1.0 - float(np.sum((pred.reshape(-1) - y) ** 2)) / ss if ss > 0 else float("nan")
-    return float(np.mean(_labels(spec, pred) == y))
-
-
-def _csv_columns(data: bytes) -> list[str]:
-    text = data[:65536].decode("utf-8-sig", errors="replace")
-    header = next(csv.reader(io.StringIO(text)), [])
-    return [h.strip() for h in header]
-
-
-def inspect_upload(data: bytes) -> dict:
-    """The columns and row count of an uploaded CSV (``ValueError`` if it is not one)."""
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError("upload: expected a UTF-8 text CSV file") from None
-    columns = _csv_columns(data)
-    rows = sum(1 for line in data.splitlines()[1:] if line.strip())
-    if len(columns) < 2 or rows < 2:
-        raise ValueError(f"upload: expected a header row with at least two columns and data rows; "
-                         f"found {len(columns)} column(s) and {rows} row(s)")
-    return {"columns": columns, "rows": rows}
 
 
 class Session:
@@ -291,12 +202,12 @@ class Session:
         self.spec = spec = output_spec(ds.task, cfg["loss"], ds.n_classes)
         self.metric_name = "r2" if spec.target == "value" else "accuracy"
         k = ds.n_classes
-        self.y_train = _encode(ds.y_train, spec, k)
-        self.y_test = _encode(ds.y_test, spec, k)
+        self.y_train = encode(ds.y_train, spec, k)
+        self.y_test = encode(ds.y_test, spec, k)
         set_random_seed(cfg["seed"])
         reg = R.L1L2(l1=cfg["l1"], l2=cfg["l2"]) if cfg["l1"] or cfg["l2"] else None
         layers = [Dense(l["units"], activation=l["activation"],
-                        kernel_initializer=_initializer(l["activation"]), kernel_regularizer=reg,
+                        kernel_initializer=initializer(l["activation"]), kernel_regularizer=reg,
                         name=f"hidden_{i + 1}") for i, l in enumerate(cfg["layers"])]
         layers.append(Dense(spec.units, activation=spec.activation, kernel_regularizer=reg,
                             name="output"))
@@ -384,7 +295,7 @@ class Session:
             pred = self._predict(x)
             with np.errstate(all="ignore"):
                 loss = float(self.loss(yt, pred)) if np.all(np.isfinite(pred)) else float("nan")
-            row[f"{split}loss"], row[f"{split}metric"] = loss, _metric(self.spec, y, pred)
+            row[f"{split}loss"], row[f"{split}metric"] = loss, metric(self.spec, y, pred)
         with self._out:
             self._history.append(row)
         return row
@@ -406,7 +317,7 @@ class Session:
             dead, sat = dead_units(model, x), saturation(model, x)
         snap["gradients"] = {"layers": flow["layers"], "norm": flow["weight_grad_norm"],
                              "rms": flow["weight_grad_rms"], "ratio": flow["ratio_first_last"]}
-        snap["dead"], snap["saturation"] = _hidden_only(dead), _hidden_only(sat)
+        snap["dead"], snap["saturation"] = hidden_only(dead), hidden_only(sat)
         if ds.n_features == 2:
             snap["boundary"] = self._boundary()
         pred = self._predict(ds.x_test[:POINTS])
@@ -417,7 +328,7 @@ class Session:
         elif np.all(np.isfinite(pred)):
             k = ds.n_classes
             cm = np.zeros((k, k), np.int64)
-            np.add.at(cm, (ds.y_test[:POINTS], np.clip(_labels(spec, pred), 0, k - 1)), 1)
+            np.add.at(cm, (ds.y_test[:POINTS], np.clip(labels(spec, pred), 0, k - 1)), 1)
             snap["confusion"] = cm
         with self._out:
             self._snapshot = snap
@@ -438,16 +349,6 @@ class Session:
             return {"kind": "binary", "n": GRID, "value": np.round(np.clip(score, 0, 1), 3)}
         return {"kind": "multiclass", "n": GRID, "class": np.argmax(pred, axis=1),
                 "value": np.round(np.clip(np.max(pred, axis=1), 0, 1), 3)}
-
-
-def _hidden_only(report: dict) -> dict:
-    """A dead-unit or saturation report without the output layer, whose squashing (sigmoid or
-    softmax before a cross-entropy) is its job, not a problem. ``overall``: the mean of the
-    hidden layers' fractions."""
-    keep = [i for i, name in enumerate(report["layers"]) if name != "output"]
-    fractions = [report["fraction"][i] for i in keep]
-    return {"layers": [report["layers"][i] for i in keep], "fraction": fractions,
-            "overall": float(np.mean(fractions)) if fractions else None}
 
 
 def _writes_keras(model) -> bool:

@@ -1,0 +1,115 @@
+"""Plain functions behind the session: JSON-ready values, activation curves, target encoding,
+metrics, uploaded-CSV inspection and the trimming of unit reports. NumPy and actloss only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+from .. import activations as A
+from ..diagnostics import RELU_FAMILY
+
+
+def json_ready(value):
+    """NumPy to Python, non-finite floats to None (JSON has no NaN), recursively."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201) -> dict:
+    """``f`` and ``f'`` of activation ``name`` on ``n`` points of ``[lo, hi]``, from actloss.
+
+    A softmax-like (not elementwise) activation is shown as its first output for the input
+    ``(x, 0)``, with the derivative of that output in ``x`` from ``vjp``.
+
+    >>> c = activation_curve("relu", n=3)
+    >>> c["x"], c["f"], c["df"]
+    ([-5.0, 0.0, 5.0], [0.0, 0.0, 5.0], [0.0, 0.0, 1.0])
+    """
+    act = A.get(name)
+    x = np.linspace(lo, hi, n)
+    note = ""
+    with np.errstate(all="ignore"):
+        if act.elementwise:
+            f, df = act(x), act.grad(x)
+        else:
+            pair = np.stack([x, np.zeros_like(x)], axis=1)
+            f = act(pair)[:, 0]
+            df = act.vjp(pair, np.tile([1.0, 0.0], (n, 1)))[:, 0]
+            note = f"{act.name} is not elementwise: its first output for the input (x, 0)"
+    return json_ready({"name": act.name, "x": x, "f": f, "df": df, "note": note,
+                       "formula": act.formula, "derivative_formula": act.derivative_formula})
+
+
+def initializer(activation: str) -> str:
+    if activation == "selu":
+        return "lecun_normal"
+    return "he_normal" if activation in RELU_FAMILY else "glorot_uniform"
+
+
+def encode(y, spec, n_classes):
+    """Targets in the form the loss wants (see :func:`actloss.experiments.output_spec`)."""
+    if spec.target == "signed":
+        return (2.0 * y - 1.0).reshape(-1, 1)
+    if spec.target in ("binary", "value"):
+        return y.astype(np.float64).reshape(-1, 1)
+    if spec.target == "sparse":
+        return y.astype(np.int64)
+    return np.eye(max(n_classes, spec.units))[y]
+
+
+def labels(spec, pred):
+    return (pred.reshape(-1) > spec.threshold).astype(np.int64) if spec.units == 1 \
+        else np.argmax(pred, axis=1)
+
+
+def metric(spec, y, pred) -> float:
+    """Accuracy, or R^2 for a regression target (both: higher is better)."""
+    if not np.all(np.isfinite(pred)):
+        return float("nan")
+    if spec.target == "value":
+        ss = float(np.sum((y - y.mean()) ** 2))
+        return 1.0 - float(np.sum((pred.reshape(-1) - y) ** 2)) / ss if ss > 0 else float("nan")
+    return float(np.mean(labels(spec, pred) == y))
+
+
+def _csv_columns(data: bytes) -> list[str]:
+    text = data[:65536].decode("utf-8-sig", errors="replace")
+    header = next(csv.reader(io.StringIO(text)), [])
+    return [h.strip() for h in header]
+
+
+def inspect_upload(data: bytes) -> dict:
+    """The columns and row count of an uploaded CSV (``ValueError`` if it is not one)."""
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("upload: expected a UTF-8 text CSV file") from None
+    columns = _csv_columns(data)
+    rows = sum(1 for line in data.splitlines()[1:] if line.strip())
+    if len(columns) < 2 or rows < 2:
+        raise ValueError(f"upload: expected a header row with at least two columns and data rows; "
+                         f"found {len(columns)} column(s) and {rows} row(s)")
+    return {"columns": columns, "rows": rows}
+
+
+def hidden_only(report: dict) -> dict:
+    """A dead-unit or saturation report without the output layer, whose squashing (sigmoid or
+    softmax before a cross-entropy) is its job, not a problem. ``overall``: the mean of the
+    hidden layers' fractions."""
+    keep = [i for i, name in enumerate(report["layers"]) if name != "output"]
+    fractions = [report["fraction"][i] for i in keep]
+    return {"layers": [report["layers"][i] for i in keep], "fraction": fractions,
+            "overall": float(np.mean(fractions)) if fractions else None}
