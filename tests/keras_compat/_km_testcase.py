@@ -55,6 +55,12 @@ class TestCase:
     def assertRaises(self, exc):
         return pytest.raises(exc)
 
+    def assertWarns(self, category):
+        return pytest.warns(category)
+
+    def assertWarnsRegex(self, category, regex):
+        return pytest.warns(category, match=regex)
+
     @contextlib.contextmanager
     def subTest(self, **kwargs):
         yield
@@ -84,7 +90,9 @@ class TestCase:
         revived = cls.from_config(config)
         assert json.dumps(revived.get_config(), sort_keys=True) == config_json
         assert set(dir(revived)) == ref_dir
-        package = importlib.import_module(cls.__module__.rsplit(".", 1)[0])
+        package = importlib.import_module(cls.__module__)
+        if not hasattr(package, "serialize"):  # defined in a private module of the package
+            package = importlib.import_module(cls.__module__.rsplit(".", 1)[0])
         serialized = json.loads(json.dumps(package.serialize(instance)))
         revived = package.deserialize(serialized)
         assert json.dumps(revived.get_config(), sort_keys=True) == config_json
@@ -102,7 +110,9 @@ class parameterized:  # noqa: N801 - absl's spelling, so the ported decorators s
             names = [p for p in inspect.signature(fn).parameters if p != "self"]
             rows = []
             for case in cases:
-                if isinstance(case, dict):
+                if hasattr(case, "marks") and hasattr(case, "values"):  # a pytest.param
+                    rows.append(case)
+                elif isinstance(case, dict):
                     rows.append(tuple(case[n] for n in names))
                 elif isinstance(case, tuple):
                     rows.append(case)
@@ -131,10 +141,58 @@ class parameterized:  # noqa: N801 - absl's spelling, so the ported decorators s
         return parameterized._mark(rows, ids)
 
 
-class ops:  # noqa: N801 - the few backend ops the ported tests call, in NumPy
+class Variable(np.ndarray):
+    """Keras's ``backend.Variable`` for these tests: a float32 array with a ``name``,
+    ``assign`` and ``numpy()`` (actloss's optimizers update NumPy arrays in place)."""
+
+    name = None
+
+    def assign(self, value):
+        self[...] = value
+
+    def numpy(self):
+        return np.array(self, dtype=self.dtype)  # a copy, as Keras's
+
+
+class backend:  # noqa: N801
+    @staticmethod
+    def Variable(initializer, name=None, dtype="float32", trainable=True):  # noqa: N802
+        v = np.array(initializer, dtype=dtype).view(Variable)
+        v.name = name
+        return v
+
+    @staticmethod
+    def convert_to_tensor(x, dtype="float32"):
+        return np.asarray(x, dtype=dtype)
+
+    @staticmethod
+    def floatx():
+        return "float32"
+
+
+class ops:  # noqa: N801 - the few backend ops the ported tests call, in NumPy (float32, as Keras)
     log = staticmethod(np.log)
     transpose = staticmethod(np.transpose)
-    zeros = staticmethod(np.zeros)
+
+    @staticmethod
+    def zeros(shape, dtype="float32"):
+        return np.zeros(shape, dtype)
+
+    @staticmethod
+    def array(x, dtype="float32"):
+        return np.array(x, dtype=dtype)
+
+    @staticmethod
+    def ones(shape, dtype="float32"):
+        return np.ones(shape, dtype)
+
+    @staticmethod
+    def full(shape, value, dtype="float32"):
+        return np.full(shape, value, dtype)
+
+    @staticmethod
+    def arange(start, stop, step=1, dtype="float32"):
+        return np.arange(*(np.float32(a) for a in (start, stop, step)), dtype=dtype)
 
     @staticmethod
     def one_hot(x, num_classes):
