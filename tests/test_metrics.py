@@ -120,3 +120,12 @@ def test_metrics_strings_in_compile_fit_and_evaluate(rng):
                          ("auc", M.AUC()), ("f1_score", M.F1Score())]:
         assert logs[name] == pytest.approx(metric(y[:, None], p), rel=1e-6), name
     assert isinstance(logs["f1_score"], float)  # one output: a float, as logs need
+
+
+def test_direction_hints_as_keras():
+    """Keras's ``_direction``: what callbacks in mode='auto' should maximize or minimize."""
+    assert {M.get(n)._direction for n in ("auc", "precision", "recall", "f1_score",
+                                          "r2_score")} == {"up"}
+    assert {M.get(n)._direction for n in ("mse", "mae", "rmse", "mape", "msle", "logcosh")} \
+        == {"down"}
+    assert M.BinaryAccuracy()._direction == "up" and M.Mean()._direction is None

@@ -91,7 +91,11 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     return np.any(ids == y_true.reshape(-1, 1), axis=1).astype(np.float64).reshape(shape)
 
 
-class Accuracy(MeanMetricWrapper):
+class _AccuracyBase(MeanMetricWrapper):
+    _direction = "up"
+
+
+class Accuracy(_AccuracyBase):
     """How often predictions equal labels exactly (Keras ``Accuracy``)."""
 
     fn = staticmethod(accuracy)
@@ -100,7 +104,7 @@ class Accuracy(MeanMetricWrapper):
         super().__init__(name=name, dtype=dtype)
 
 
-class BinaryAccuracy(MeanMetricWrapper):
+class BinaryAccuracy(_AccuracyBase):
     """How often ``y_pred > threshold`` equals the 0/1 label (Keras ``BinaryAccuracy``)."""
 
     fn = staticmethod(binary_accuracy)
@@ -120,7 +124,7 @@ class BinaryAccuracy(MeanMetricWrapper):
         super().update_state(y_true, y_pred, sample_weight)
 
 
-class CategoricalAccuracy(MeanMetricWrapper):
+class CategoricalAccuracy(_AccuracyBase):
     """How often ``argmax y_pred`` equals ``argmax y_true`` (one-hot targets; integer labels
     of lower rank are accepted too, as ``fit`` passes them)."""
 
@@ -131,7 +135,7 @@ class CategoricalAccuracy(MeanMetricWrapper):
         super().__init__(name=name, dtype=dtype)
 
 
-class SparseCategoricalAccuracy(MeanMetricWrapper):
+class SparseCategoricalAccuracy(_AccuracyBase):
     """How often ``argmax y_pred`` equals the integer label (Keras
     ``SparseCategoricalAccuracy``)."""
 
@@ -142,7 +146,7 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(name=name, dtype=dtype)
 
 
-class TopKCategoricalAccuracy(MeanMetricWrapper):
+class TopKCategoricalAccuracy(_AccuracyBase):
     """How often the one-hot target's class is among the ``k`` largest predictions."""
 
     fn = staticmethod(top_k_categorical_accuracy)
@@ -152,7 +156,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(name=name, dtype=dtype, k=k)
 
 
-class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+class SparseTopKCategoricalAccuracy(_AccuracyBase):
     """How often the integer label is among the ``k`` largest predictions; with
     ``from_sorted_ids=True`` ``y_pred`` holds class ids sorted by score."""
 

@@ -37,6 +37,7 @@ class AUC(_ConfusionMetric):
     """Area under a curve of confusion-matrix rates; see the module docstring."""
 
     _counts = ("tp", "fp", "tn", "fn")
+    _direction = "up"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,

@@ -91,6 +91,8 @@ class Metric:
 
     kind = "dense"
     _variable_names: tuple = ()
+    # Keras's hint for callbacks in mode='auto': "up" (maximize), "down" (minimize) or None
+    _direction = None
 
     def __init__(self, name=None, dtype=None):
         if name is not None and not isinstance(name, str):

@@ -116,6 +116,8 @@ class FalseNegatives(_ConditionCount):
 
 
 class _PrecisionRecall(_ConfusionMetric):
+    _direction = "up"
+
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         self.init_thresholds = thresholds
         self.top_k, self.class_id = top_k, class_id
@@ -153,6 +155,7 @@ class _AtConstraint(_ConfusionMetric):
 
     _counts = ("tp", "fp", "tn", "fn")
     _target = "value"
+    _direction = "up"
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
         if value < 0 or value > 1:

@@ -72,6 +72,8 @@ def cosine_similarity(y_true, y_pred, axis=-1):
 class MeanSquaredError(MeanMetricWrapper):
     """Weighted mean of the per-sample mean squared error."""
 
+    _direction = "down"
+
     fn = staticmethod(mean_squared_error)
 
     def __init__(self, name="mean_squared_error", dtype=None):
@@ -91,6 +93,8 @@ class MeanSquaredError(MeanMetricWrapper):
 class MeanAbsoluteError(MeanMetricWrapper):
     """Weighted mean of the per-sample mean absolute error."""
 
+    _direction = "down"
+
     fn = staticmethod(mean_absolute_error)
 
     def __init__(self, name="mean_absolute_error", dtype=None):
@@ -99,6 +103,8 @@ class MeanAbsoluteError(MeanMetricWrapper):
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
     """Weighted mean of ``100 * |y - p| / max(|y|, 1e-7)``."""
+
+    _direction = "down"
 
     fn = staticmethod(mean_absolute_percentage_error)
 
@@ -109,6 +115,8 @@ class MeanAbsolutePercentageError(MeanMetricWrapper):
 class MeanSquaredLogarithmicError(MeanMetricWrapper):
     """Weighted mean of the squared difference of ``log(1 + max(., 1e-7))``."""
 
+    _direction = "down"
+
     fn = staticmethod(mean_squared_logarithmic_error)
 
     def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
@@ -118,6 +126,8 @@ class MeanSquaredLogarithmicError(MeanMetricWrapper):
 class LogCoshError(MeanMetricWrapper):
     """Weighted mean of ``log(cosh(p - y))``."""
 
+    _direction = "down"
+
     fn = staticmethod(log_cosh)
 
     def __init__(self, name="logcosh", dtype=None):
@@ -126,6 +136,8 @@ class LogCoshError(MeanMetricWrapper):
 
 class CosineSimilarity(MeanMetricWrapper):
     """Weighted mean of the cosine similarity along ``axis``."""
+
+    _direction = "up"
 
     fn = staticmethod(cosine_similarity)
 
@@ -140,6 +152,8 @@ class RootMeanSquaredError(Mean):
     >>> round(RootMeanSquaredError()([2, 4, 6], [1, 3, 2]), 6)  # sqrt(6)
     2.44949
     """
+
+    _direction = "down"
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -171,6 +185,8 @@ class R2Score(Metric):
     >>> round(m.result(), 6)
     0.571429
     """
+
+    _direction = "up"
 
     _variable_names = ("num_samples", "squared_sum", "sum", "total_mse", "count")
 
