@@ -263,28 +263,23 @@ class Optimizer:
 
         ``apply(params, grads)`` with two flat 1-D arrays is the model's form (``grads`` may be
         overwritten); ``apply(grads_list, variables_list)`` is Keras's (lists of arrays)."""
-        if isinstance(p, (list, tuple)) or g is None or isinstance(g, (list, tuple)):
+        if type(g) is np.ndarray and type(p) is np.ndarray:  # the model's form, per batch
+            self._apply_flat(p, g)
+        elif isinstance(p, (list, tuple)) or g is None or isinstance(g, (list, tuple)):
             _arrays.apply(self, list(p), None if g is None else list(g))
-            return
-        self._apply_flat(p, g)
+        else:
+            self._apply_flat(p, g)
 
     def _apply_flat(self, p: np.ndarray, g: np.ndarray) -> None:
         state = self._state
-        if self._mask_pending:
-            _arrays.make_decay_mask(self, p)
         self._iterations += 1
-        if self.loss_scale_factor is not None:
-            g /= self.loss_scale_factor
-        steps = self.gradient_accumulation_steps
-        if steps:
-            acc = state["accumulated_gradients"]
-            if self._iterations % steps:
-                acc += g
+        if self._mask_pending or self.loss_scale_factor is not None \
+                or self.gradient_accumulation_steps:
+            if not self._prepare(p, g, state):
                 return
-            g += acc
-            g /= steps
-            acc.fill(0)
-        lr = self._lr_at(self._iterations - 1)
+        lr = self._lr
+        if callable(lr):
+            lr = self._lr_at(self._iterations - 1)
         t = state["_tmp"]
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
             self._clip(g, t)
@@ -305,6 +300,24 @@ class Optimizer:
             _numerics.run_parts(part, p.size, unit=4096, weight=5)
         if self.use_ema:
             self._moving_average(p, state)
+
+    def _prepare(self, p, g, state) -> bool:
+        """The rarer steps before the update: the weight-decay mask (once), loss scaling,
+        gradient accumulation. False when this call only accumulates."""
+        if self._mask_pending:
+            _arrays.make_decay_mask(self, p)
+        if self.loss_scale_factor is not None:
+            g /= self.loss_scale_factor
+        steps = self.gradient_accumulation_steps
+        if steps:
+            acc = state["accumulated_gradients"]
+            if self._iterations % steps:
+                acc += g
+                return False
+            g += acc
+            g /= steps
+            acc.fill(0)
+        return True
 
     def _moving_average(self, p, state):
         avg, t = state["moving_average"], state["_tmp"]
