@@ -124,10 +124,11 @@ def make_decay_mask(opt, p) -> None:
                     mask[start:start + int(size)] = 0
                 start += int(size)
         base = p.__array_interface__["data"][0]
-        for a in arrays:
+        for a in arrays:  # a contiguous view into p (a layer's weight) is found by address
             a = np.asarray(a)
-            if np.shares_memory(a, p):
-                first = (a.__array_interface__["data"][0] - base) // p.itemsize
+            first, rem = divmod(a.__array_interface__["data"][0] - base, p.itemsize)
+            if a.dtype == p.dtype and a.flags.c_contiguous and rem == 0 \
+                    and 0 <= first and first + a.size <= p.size:
                 mask[first:first + a.size] = 0
     if not mask.all():
         opt._state["_decay_mask"] = mask
