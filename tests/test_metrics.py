@@ -94,7 +94,7 @@ def test_every_registered_metric_round_trips_its_config(name):
     assert again.get_config() == metric.get_config()
     # fresh state per copy: updating one leaves the prototype and the others untouched
     t, p = np.array([[1.0], [0.0], [1.0]]), np.array([[0.8], [0.3], [0.4]])
-    if name not in ("mean", "sum") and "top_k" not in name:
+    if name not in ("mean", "sum", "sparse_categorical_crossentropy") and "top_k" not in name:
         clone.update_state(t, p)
         assert M.get(name).result() in (0.0, pytest.approx(0.0))
 
@@ -129,3 +129,20 @@ def test_direction_hints_as_keras():
     assert {M.get(n)._direction for n in ("mse", "mae", "rmse", "mape", "msle", "logcosh")} \
         == {"down"}
     assert M.BinaryAccuracy()._direction == "up" and M.Mean()._direction is None
+
+
+def test_loss_metrics_are_the_losses_per_sample_means(rng):
+    from actloss import losses as L
+    t = rng.integers(0, 2, (20, 3)).astype(float)
+    p = rng.uniform(0.01, 0.99, (20, 3))
+    w = rng.uniform(0, 2, 20)
+    for name in ("binary_crossentropy", "kl_divergence", "poisson", "hinge", "squared_hinge",
+                 "categorical_hinge"):
+        expected = np.sum(L.get(name).per_sample(t, p) * w) / np.sum(w)
+        assert M.get(name)(t, p, sample_weight=w) == pytest.approx(expected, rel=1e-12), name
+    labels = rng.integers(0, 3, 20)
+    probs = p / p.sum(axis=1, keepdims=True)
+    sce = M.SparseCategoricalCrossentropy()
+    assert sce(labels[:, None], probs) == pytest.approx(
+        np.mean(L.get("sparse_categorical_crossentropy").per_sample(labels, probs)))
+    assert M.get("bce", from_logits=True).get_config()["from_logits"] is True

@@ -6,8 +6,9 @@ updates and returns the result. Values match Keras 3's (its metric tests are por
 ``tests/keras_compat``); accumulators are float64.
 
 Strings in ``compile`` (case-insensitive) are Keras's: the class name in snake case
-(``'precision'``, ``'recall'``, ``'auc'``, ``'f1_score'``, ``'mean_absolute_error'`` ...) and the
-aliases ``'mse'``, ``'mae'``, ``'mape'``, ``'msle'``, ``'rmse'``. ``'accuracy'`` (or ``'acc'``) is
+(``'precision'``, ``'recall'``, ``'auc'``, ``'f1_score'``, ``'mean_absolute_error'``,
+``'binary_crossentropy'`` ...), the class name itself (``'MeanSquaredError'``) and the aliases
+``'mse'``, ``'mae'``, ``'mape'``, ``'msle'``, ``'rmse'``, ``'bce'``. ``'accuracy'`` (or ``'acc'``) is
 resolved at compile time as Keras does (:func:`resolve`): binary accuracy when the loss is
 binary cross-entropy or the model has one output unit, sparse categorical accuracy when the
 loss is sparse categorical cross-entropy or the targets are integer labels, otherwise
@@ -34,6 +35,8 @@ from ._confusion import (FalseNegatives, FalsePositives, Precision, PrecisionAtR
                          RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
                          TrueNegatives, TruePositives)
 from ._fscore import F1Score, FBetaScore
+from ._probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge,
+                             KLDivergence, Poisson, SparseCategoricalCrossentropy, SquaredHinge)
 from ._regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
                           MeanAbsolutePercentageError, MeanSquaredError,
                           MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError)
@@ -44,13 +47,16 @@ _CLASSES = (Mean, Sum, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError
             LogCoshError, R2Score, AUC, FalseNegatives, FalsePositives, Precision, Recall,
             TrueNegatives, TruePositives, BinaryAccuracy, CategoricalAccuracy,
             SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
-            F1Score, FBetaScore)
+            F1Score, FBetaScore, BinaryCrossentropy, CategoricalCrossentropy,
+            SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge, SquaredHinge,
+            CategoricalHinge)
 # Keras's extra names (legacy aliases and the default names that differ from the class name)
 _ALIASES = {"mean_squared_error": ("mse",), "mean_absolute_error": ("mae",),
             "mean_absolute_percentage_error": ("mape",),
             "mean_squared_logarithmic_error": ("msle",),
             "root_mean_squared_error": ("rmse",), "log_cosh_error": ("logcosh", "log_cosh"),
-            "f_beta_score": ("fbeta_score",)}
+            "f_beta_score": ("fbeta_score",), "binary_crossentropy": ("bce",),
+            "categorical_crossentropy": ("cce",), "kl_divergence": ("kld",)}
 # Metrics that need a target value have no default instance to register.
 _NEED_ARGS = (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
               SpecificityAtSensitivity)
@@ -125,5 +131,7 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccu
            "CosineSimilarity", "LogCoshError", "R2Score", "TruePositives", "FalsePositives",
            "TrueNegatives", "FalseNegatives", "Precision", "Recall", "PrecisionAtRecall",
            "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "AUC",
-           "AUCCurve", "AUCSummationMethod", "FBetaScore", "F1Score", "REGISTRY", "get",
+           "AUCCurve", "AUCSummationMethod", "FBetaScore", "F1Score", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson",
+           "Hinge", "SquaredHinge", "CategoricalHinge", "REGISTRY", "get",
            "resolve", "serialize", "deserialize", "names"]
