@@ -57,23 +57,42 @@ class CategoricalCrossentropy(_LossMetric):
 
 
 class SparseCategoricalCrossentropy(_LossMetric):
-    """Mean categorical cross-entropy of integer labels (``from_logits``)."""
+    """Mean categorical cross-entropy of integer labels (``from_logits``; ``ignore_class``: that
+    label's samples count 0)."""
 
     _loss_name = "sparse_categorical_crossentropy"
     kind = "sparse"
 
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
-                 axis=-1):
+                 ignore_class=None, axis=-1):
         if axis != -1:
             raise ValueError(f"SparseCategoricalCrossentropy: only axis=-1 is supported; "
                              f"received axis={axis!r}")
+        self.ignore_class = ignore_class
         super().__init__(name, dtype, from_logits=from_logits)
+        if ignore_class is not None:
+            self._loss = self._loss.with_params(ignore_index=ignore_class)
 
-    def values(self, y_true, y_pred):
+    @staticmethod
+    def _labels(y_true, y_pred):
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
         if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
             y_true = y_true[..., 0]  # labels (n, 1) -> (n,), as Keras
-        return self._loss.per_sample(y_true, y_pred)
+        return y_true, y_pred
+
+    def values(self, y_true, y_pred):
+        return self._loss.per_sample(*self._labels(y_true, y_pred))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.ignore_class is not None and sample_weight is not None:
+            # Keras: an ignored sample's loss is 0; with weights its weight is dropped from the
+            # count too, without weights it still counts (its expected numbers say so)
+            labels, _ = self._labels(y_true, y_pred)
+            sample_weight = np.asarray(sample_weight, np.float64) * (labels != self.ignore_class)
+        super().update_state(y_true, y_pred, sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "ignore_class": self.ignore_class}
 
 
 class KLDivergence(_LossMetric):
