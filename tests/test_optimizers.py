@@ -235,3 +235,110 @@ def test_fused_adam_kernel_is_identical(dtype, config, monkeypatch, rng):
         np.testing.assert_array_equal(sa[k], sb[k])
     assert _kernels.adam_kernel(n - 1, dtype) is None  # small models stay on NumPy
     assert _kernels.adam_kernel(n, np.float16) is None
+
+
+# ---------------------------------------------------------------- Keras's API on top of the core
+def test_list_form_matches_the_flat_core():
+    """apply_gradients on several arrays is the flat update of their concatenation."""
+    a, b = np.array([[0.5, -1.5], [2.0, 1.0]]), np.array([0.25])
+    opt = Adam(learning_rate=0.1, clipnorm=0.5)
+    for g in GRADS:
+        opt.apply_gradients(zip([np.array(g[:2] * 2).reshape(2, 2), np.array(g[2:])], [a, b]))
+    flat = Adam(learning_rate=0.1, clipnorm=0.5)
+    w = np.array([0.5, -1.5, 2.0, 1.0, 0.25])
+    flat.build(5, np.float64, [4, 1])
+    for g in GRADS:
+        flat.apply(w, np.array(g[:2] * 2 + g[2:]))
+    np.testing.assert_array_equal(np.concatenate([a.ravel(), b]), w)
+    assert opt.iterations == flat.iterations == 3
+
+
+def test_list_form_updates_a_subset_and_keeps_the_others_state():
+    a, b = np.array([1.0, 2.0]), np.array([3.0])
+    opt = Adam(learning_rate=0.1)
+    opt.build([a, b])
+    opt.apply([np.array([0.5, -0.5])], [a])
+    alone = np.array([1.0, 2.0])
+    Adam(learning_rate=0.1).apply([np.array([0.5, -0.5])], [alone])
+    np.testing.assert_array_equal(a, alone)
+    assert b[0] == 3.0 and opt.variables[-1][2] == 0.0  # b's velocity untouched
+    with pytest.raises(ValueError, match="Unknown variable"):
+        opt.apply([np.array([1.0])], [np.array([1.0])])
+    with pytest.raises(TypeError, match="writable float NumPy arrays"):
+        SGD().apply_gradients([(np.array([1.0]), [1.0])])
+
+
+def test_exclude_from_weight_decay_in_the_flat_model_form():
+    """The model's weights are views into its flat vector: excluded by identity, or by name
+    when the names are given to build."""
+    w = np.full(5, 2.0)
+    opt = SGD(learning_rate=1.0, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_list=[w[3:5]])
+    opt.build(5, np.float64, [3, 2])
+    opt.apply(w, np.zeros(5))
+    np.testing.assert_array_equal(w, [1.0, 1.0, 1.0, 2.0, 2.0])
+    opt = SGD(learning_rate=1.0, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    opt.build(5, np.float64, [3, 2], names=["dense/kernel", "dense/bias"])
+    w = np.full(5, 2.0)
+    opt.apply(w, np.zeros(5))
+    np.testing.assert_array_equal(w, [1.0, 1.0, 1.0, 2.0, 2.0])
+    opt = SGD(learning_rate=1.0, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    opt.build(5, np.float64, [3, 2])
+    with pytest.raises(ValueError, match="needs the weights' names"):
+        opt.apply(w, np.zeros(5))
+    with pytest.raises(ValueError, match="before the optimizer is built"):
+        opt.exclude_from_weight_decay(var_names=["kernel"])
+
+
+def test_gradient_accumulation_is_the_mean_gradient_step(rng):
+    grads = rng.standard_normal((6, 4))
+    acc = Adam(learning_rate=0.1, weight_decay=0.01, gradient_accumulation_steps=3)
+    ref = Adam(learning_rate=0.1, weight_decay=0.01)
+    wa, wr = np.ones(4), np.ones(4)
+    acc.build(4, np.float64)
+    ref.build(4, np.float64)
+    for i, g in enumerate(grads):
+        acc.apply(wa, g.copy())
+        if i % 3 == 2:
+            ref.apply(wr, grads[i - 2:i + 1].mean(axis=0))
+    np.testing.assert_allclose(wa, wr, rtol=1e-12)
+    assert acc.iterations == 2 and acc.get_state()["calls"] == 6
+
+
+def test_moving_average_and_finalize_in_the_flat_form():
+    opt = SGD(learning_rate=1.0, use_ema=True, ema_momentum=0.9)
+    w = np.array([3.0, 4.0])
+    opt.build(2, np.float64)
+    for _ in range(2):
+        opt.apply(w, np.ones(2))
+    np.testing.assert_allclose(w, [1.0, 2.0])
+    opt.finalize_variable_values(w)
+    np.testing.assert_allclose(w, [1.9, 2.9])  # 0.9 * 2 + 0.1 * 1
+
+
+def test_keras_constructor_arguments():
+    with pytest.raises(ValueError, match=r"Argument\(s\) not recognized: \{'jit_compile'"):
+        Adam(jit_compile=True)
+    with pytest.warns(UserWarning, match="`decay` is no longer supported"):
+        SGD(decay=0.1)
+    with pytest.raises(ValueError, match="gradient_accumulation_steps"):
+        SGD(gradient_accumulation_steps=1)
+    with pytest.raises(ValueError, match="ema_momentum"):
+        SGD(use_ema=True, ema_momentum=2.0)
+    assert SGD(name="my_sgd").get_config()["name"] == "my_sgd"
+    assert optimizers.get(None) is None
+    opt = SGD(learning_rate=lambda: 0.5)  # Keras's callable of no argument
+    w = np.array([1.0])
+    opt.apply_gradients([(np.array([1.0]), w)])
+    assert w[0] == 0.5
+
+
+@pytest.mark.parametrize("name", ["sgd", "rmsprop", "adagrad", "adam", "adamw", "nadam"])
+def test_serialize_round_trip_with_a_schedule(name):
+    opt = optimizers.get(name, learning_rate=schedules.CosineDecay(0.1, 10, name="cd"),
+                         clipvalue=1.0)
+    again = optimizers.deserialize(optimizers.serialize(opt))
+    assert type(again) is type(opt) and again.get_config() == opt.get_config()
+    assert again._lr.name == "cd" and again.learning_rate == opt.learning_rate

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from actloss.optimizers import schedules as S
@@ -38,3 +39,15 @@ def test_schedules_round_trip_through_config():
 def test_schedules_reject_non_positive_horizons(cls, kwargs):
     with pytest.raises(ValueError, match="> 0"):
         cls(0.1, **kwargs)
+
+
+def test_schedule_names_and_keras_serialization():
+    s = S.ExponentialDecay(0.05, 10, 0.96, staircase=True, name="my_ed")
+    assert s.get_config() == {"initial_learning_rate": 0.05, "decay_steps": 10,
+                              "decay_rate": 0.96, "staircase": True, "name": "my_ed"}
+    again = S.deserialize(S.serialize(s))
+    assert again.name == "my_ed" and again(25) == s(25) == 0.05 * 0.96 ** 2
+    assert S.CosineDecay(0.1, 10).name == "CosineDecay"  # Keras's default name
+    with pytest.raises(ValueError, match="Unknown learning-rate schedule 'my_ed'"):
+        S.deserialize(s.get_config())  # a custom name is not a class: use serialize
+    assert S.ExponentialDecay(0.1, 3, 0.5, staircase=True)(np.array(7.0)) == 0.025  # 0-d step

@@ -1,8 +1,13 @@
 r"""Optimizers with Keras 3's names, defaults and update rules (checked against the Keras source).
 
 All are settings of one core (:class:`Optimizer`) that updates the whole model in place on one
-flat parameter vector. Common keywords (Keras): ``weight_decay`` (decoupled, ``w -= lr*wd*w``
-before the update), ``clipnorm`` (per weight tensor), ``global_clipnorm``, ``clipvalue``.
+flat parameter vector. Common keywords (Keras 3's, each optimizer takes them):
+``weight_decay`` (decoupled, ``w -= lr*wd*w`` before the update; ``exclude_from_weight_decay``),
+``clipnorm`` (per weight tensor), ``global_clipnorm``, ``clipvalue``, ``use_ema``,
+``ema_momentum=0.99``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+``gradient_accumulation_steps``, ``name``. ``decay`` (Keras 2) is ignored with a warning, as
+Keras 3 does; any other keyword is a ValueError. ``get_config``/``from_config``,
+:func:`serialize`/:func:`deserialize` and :func:`get` follow Keras.
 
 =========  =============  ==========================================================================
 name       Keras default  update (g gradient, t step count from 1)
@@ -26,6 +31,13 @@ Batch, stochastic and mini-batch gradient descent are the same optimizer with
     [0.9, 2.1]
     >>> get("adam").get_config()["epsilon"]
     1e-07
+
+Keras's form on NumPy arrays, updated in place::
+
+    >>> v = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> SGD(learning_rate=0.5).apply_gradients(zip([np.array([1.0, 6.0, 7.0, 2.0])], [v]))
+    >>> v.tolist()
+    [0.5, -1.0, -0.5, 3.0]
 """
 
 from __future__ import annotations
@@ -33,8 +45,6 @@ from __future__ import annotations
 from .._registry import Registry
 from . import schedules
 from ._core import Optimizer
-
-_COMMON = ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
 
 
 class SGD(Optimizer):
@@ -47,11 +57,9 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None):
-        super().__init__(learning_rate, rule="sgd", momentum=momentum, nesterov=bool(nesterov),
-                         weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, rule="sgd",
+                         hyper=dict(momentum=momentum, nesterov=bool(nesterov)), **kwargs)
 
 
 class RMSprop(Optimizer):
@@ -66,10 +74,10 @@ class RMSprop(Optimizer):
     name = "rmsprop"
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
-        super().__init__(learning_rate, rule="rmsprop", rho=rho, momentum=momentum,
-                         epsilon=epsilon, centered=bool(centered), weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
+                 **kwargs):
+        super().__init__(learning_rate, rule="rmsprop",
+                         hyper=dict(rho=rho, momentum=momentum, epsilon=epsilon,
+                                    centered=bool(centered)), **kwargs)
 
 
 class Adagrad(Optimizer):
@@ -82,11 +90,10 @@ class Adagrad(Optimizer):
     name = "adagrad"
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
+                 **kwargs):
         super().__init__(learning_rate, rule="adagrad",
-                         initial_accumulator_value=initial_accumulator_value, epsilon=epsilon,
-                         weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm)
+                         hyper=dict(initial_accumulator_value=initial_accumulator_value,
+                                    epsilon=epsilon), **kwargs)
 
 
 class Adam(Optimizer):
@@ -105,11 +112,10 @@ class Adam(Optimizer):
     name = "adam"
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None):
-        super().__init__(learning_rate, rule="adam", beta_1=beta_1, beta_2=beta_2,
-                         epsilon=epsilon, amsgrad=bool(amsgrad), weight_decay=weight_decay,
-                         clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate, rule="adam",
+                         hyper=dict(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                                    amsgrad=bool(amsgrad)), **kwargs)
 
 
 class AdamW(Adam):
@@ -120,11 +126,12 @@ class AdamW(Adam):
     name = "adamw"
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None):
+                 epsilon=1e-7, amsgrad=False, **kwargs):
         if weight_decay is None:
-            raise ValueError("AdamW: weight_decay must be a float; received weight_decay=None")
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm,
-                         clipvalue, global_clipnorm)
+            raise ValueError("Argument `weight_decay` must be a float. Received: "
+                             "weight_decay=None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad,
+                         weight_decay=weight_decay, **kwargs)
 
 
 class Nadam(Optimizer):
@@ -136,38 +143,63 @@ class Nadam(Optimizer):
         w \leftarrow w - \eta\,\frac{\hat m}{\sqrt{v / (1-\beta_2^t)} + \epsilon}
 
     Defaults ``learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7``. PyTorch's NAdam
-    uses ``lr=0.002``, ``eps=1e-8`` and ``momentum_decay=0.004`` for the same schedule.
+    uses ``lr=0.002``, ``eps=1e-8`` and ``momentum_decay=0.004`` for the same schedule. The
+    running product is kept in float64 (Keras: a float32 variable).
     """
 
     name = "nadam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
-        super().__init__(learning_rate, rule="nadam", beta_1=beta_1, beta_2=beta_2,
-                         epsilon=epsilon, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm)
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, rule="nadam",
+                         hyper=dict(beta_1=beta_1, beta_2=beta_2, epsilon=epsilon), **kwargs)
 
 
 REGISTRY: Registry[Optimizer] = Registry("optimizer", Optimizer)
 for _cls in (SGD, RMSprop, Adagrad, Adam, AdamW, Nadam):
     REGISTRY.add(_cls(), _cls.name)
+_BY_CLASS = {cls.__name__: cls for cls in (SGD, RMSprop, Adagrad, Adam, AdamW, Nadam)}
 
 
-def get(identifier, **params) -> Optimizer:
+def _class_named(name: str) -> type:
+    """The optimizer class for a class name (``'Adam'``) or a registered name (``'adam'``)."""
+    if name in _BY_CLASS:
+        return _BY_CLASS[name]
+    return type(REGISTRY.get(name))
+
+
+def get(identifier, **params):
     """A new optimizer from a Keras name (``'adam'``, case-insensitive), a config dict
-    (``get_config()`` output), or an :class:`Optimizer` object (returned as it is)."""
+    (:func:`serialize`'s ``{'class_name': ..., 'config': ...}`` or ``get_config()``'s output,
+    whose ``name`` is the registered one), or an :class:`Optimizer` object (returned as it is).
+    ``None`` gives None, as in Keras."""
+    if identifier is None:
+        return None
     if isinstance(identifier, Optimizer) and not params:
         return identifier
     if isinstance(identifier, dict):
-        config = {k: v for k, v in identifier.items() if v is not None or k == "weight_decay"}
-        name = config.pop("name")
-        return get(name, **config, **params)
+        if "class_name" in identifier:
+            return deserialize({**identifier,
+                                "config": {**identifier.get("config", {}), **params}})
+        config = dict(identifier)
+        cls = _class_named(config.get("name", ""))
+        return cls.from_config({**config, **params})
     proto = REGISTRY.get(identifier)
     config = {**(proto.get_config() if isinstance(identifier, Optimizer) else {}), **params}
-    config.pop("name", None)
-    if config.get("learning_rate") is not None and isinstance(config["learning_rate"], dict):
-        config["learning_rate"] = schedules.deserialize(config["learning_rate"])
-    return type(proto)(**config)
+    return type(proto).from_config(config)
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """``{'class_name': 'Adam', 'config': optimizer.get_config()}`` (Keras's layout)."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config: dict) -> Optimizer:
+    """An optimizer from :func:`serialize`'s output (``class_name`` may also be a registered
+    name such as ``'adam'``)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise TypeError(f"deserialize expects {{'class_name': ..., 'config': {{...}}}}; "
+                        f"received {config!r}")
+    return _class_named(config["class_name"]).from_config(dict(config.get("config") or {}))
 
 
 def names() -> list:
@@ -175,5 +207,5 @@ def names() -> list:
     return REGISTRY.names()
 
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "Nadam", "get", "names",
-           "schedules", "REGISTRY"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "Nadam", "get",
+           "serialize", "deserialize", "names", "schedules", "REGISTRY"]

@@ -1,6 +1,8 @@
 """Learning-rate schedules with Keras names and formulas: ``schedule(step) -> float``.
 
-``step`` is the number of optimizer updates already made (Keras ``optimizer.iterations``).
+``step`` is the number of optimizer updates already made (Keras ``optimizer.iterations``); a
+0-d array works too. Each schedule takes Keras's ``name`` (default: the class name);
+``get_config``/``from_config`` and :func:`serialize`/:func:`deserialize` follow Keras.
 
 >>> s = ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
 >>> s(0), s(10), round(s(5), 6)
@@ -15,13 +17,23 @@ import math
 
 
 class LearningRateSchedule:
-    """Base class: subclasses define ``__call__(step)`` and ``get_config()``."""
+    """Base class: subclasses set ``self._config`` (their arguments) and define
+    ``__call__(step)``."""
 
     def __call__(self, step: int) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _named(self, name):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a str; received {name!r}")
+        self.name = name or type(self).__name__
+
     def get_config(self) -> dict:
-        return {"name": type(self).__name__, **self._config}
+        return {**self._config, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "LearningRateSchedule":
+        return cls(**config)
 
     def __repr__(self):
         return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in
@@ -34,8 +46,10 @@ def _positive(name, value):
 
 
 class _StepDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name=None):
         _positive("decay_steps", decay_steps)
+        self._named(name)
         self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
                             decay_rate=decay_rate, staircase=staircase)
 
@@ -69,7 +83,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """``values[0]`` while ``step <= boundaries[0]``, ``values[i]`` while
     ``boundaries[i-1] < step <= boundaries[i]``, ``values[-1]`` after (Keras)."""
 
-    def __init__(self, boundaries, values):
+    def __init__(self, boundaries, values, name=None):
+        self._named(name)
         boundaries, values = list(boundaries), list(values)
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"PiecewiseConstantDecay: values must have one more element than "
@@ -95,9 +110,10 @@ class CosineDecay(LearningRateSchedule):
     ``initial_learning_rate`` to ``warmup_target`` and the decay starts from there at step W.
     PyTorch's ``CosineAnnealingLR`` is the same curve with ``eta_min = alpha * lr_0``."""
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None,
-                 warmup_steps=0):
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name=None,
+                 warmup_target=None, warmup_steps=0):
         _positive("decay_steps", decay_steps)
+        self._named(name)
         self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
                             alpha=alpha, warmup_target=warmup_target, warmup_steps=warmup_steps)
 
@@ -125,8 +141,9 @@ class PolynomialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
-                 cycle=False):
+                 cycle=False, name=None):
         _positive("decay_steps", decay_steps)
+        self._named(name)
         self._config = dict(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
                             end_learning_rate=end_learning_rate, power=power, cycle=cycle)
 
@@ -154,8 +171,9 @@ class CosineDecayRestarts(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
-                 alpha=0.0):
+                 alpha=0.0, name=None):
         _positive("first_decay_steps", first_decay_steps)
+        self._named(name)
         _positive("t_mul", t_mul)
         self._config = dict(initial_learning_rate=initial_learning_rate,
                             first_decay_steps=first_decay_steps, t_mul=t_mul, m_mul=m_mul,
@@ -180,12 +198,26 @@ SCHEDULES = {cls.__name__: cls for cls in
               PolynomialDecay, CosineDecayRestarts)}
 
 
+def serialize(schedule: LearningRateSchedule) -> dict:
+    """``{'class_name': 'ExponentialDecay', 'config': schedule.get_config()}`` (Keras's layout).
+
+    >>> deserialize(serialize(ExponentialDecay(0.1, 10, 0.5, name="ed")))(10)
+    0.05
+    """
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
 def deserialize(config: dict) -> LearningRateSchedule:
+    """A schedule from :func:`serialize`'s output, or from a config whose ``name`` is the
+    class name (the form earlier actloss files stored)."""
     config = dict(config)
-    name = config.pop("name")
+    if "class_name" in config:
+        name, config = config["class_name"], dict(config.get("config") or {})
+    else:
+        name = config.pop("name")
     if name not in SCHEDULES:
         raise ValueError(f"Unknown learning-rate schedule {name!r}; known: {sorted(SCHEDULES)}")
-    return SCHEDULES[name](**config)
+    return SCHEDULES[name].from_config(config)
 
 
-__all__ = ["LearningRateSchedule", *SCHEDULES, "deserialize"]
+__all__ = ["LearningRateSchedule", *SCHEDULES, "serialize", "deserialize"]
