@@ -126,15 +126,18 @@ def cosine_similarity(t, p, dt):
 
 def _bce_elem(t, p, dt, from_logits):
     """(loss, dloss/dp) of one entry: -[t log P + (1-t) log Q], P = max(p, tiny),
-    Q = max(1 - p, tiny); from logits t log(1 + e^-z) + (1 - t) log(1 + e^z), grad sigmoid(z) - t."""
+    Q = max(1 - p, tiny), grad (1 - t)/Q - t/P; from logits t log(1 + e^-z) + (1 - t) log(1 + e^z),
+    grad sigmoid(z) - t."""
     if from_logits:
         with mpmath.workprec(LOGIT_PREC):
             return (+(t * mpmath.log1p(mpmath.exp(-p)) + (1 - t) * mpmath.log1p(mpmath.exp(p))),
                     +(_sig(p) - t))
     tiny = _tiny(dt)
     log_q = mpmath.log1p(-p) if 1 - p > tiny else mpmath.log(tiny)  # log(max(1 - p, tiny))
+    # derivative of each term, with the clamp's floor in the denominators (the documented
+    # convention: the slope keeps pushing p away from 0 or 1 at the clamp)
     return (-(t * mpmath.log(max(p, tiny)) + (1 - t) * log_q),
-            (p - t) / max(p * (1 - p), tiny))
+            (1 - t) / max(1 - p, tiny) - t / max(p, tiny))
 
 
 def binary_crossentropy(t, p, dt, from_logits=False, label_smoothing=0.0):

@@ -8,9 +8,12 @@
     >>> L.get("huber", delta=2.0, reduction="sum").params
     {'delta': 2.0, 'reduction': 'sum'}
 
-Reductions: ``'mean'`` (default) = sum_i w_i l_i / n, as Keras ``sum_over_batch_size``;
-``'sum'``; ``'none'`` (the per-sample values, times the weights). Parameters may be given per
-call: ``L.bce(y, logits, from_logits=True)``.
+Reductions (:func:`reduce`, the one reduction used by losses, training and the fused path):
+``'mean'`` (default) = sum_i w_i l_i / n, as Keras ``sum_over_batch_size``; ``'sum'``;
+``'mean_with_sample_weight'`` = sum_i w_i l_i / sum_i w_i; ``'none'`` (the per-sample values,
+times the weights). Keras's spellings are accepted. Parameters may be given per call:
+``L.bce(y, logits, from_logits=True)``. Predictions follow IEEE (NaN gives NaN for its sample,
++-inf the mathematical limit, no warning); targets must be finite.
 
 Weighted mean: ours (Keras) divides sum_i w_i l_i by n; PyTorch's weighted cross-entropy and
 scikit-learn's ``sample_weight`` divide by sum_i w_i instead.
@@ -19,9 +22,10 @@ scikit-learn's ``sample_weight`` divide by sum_i w_i instead.
 import numpy as np
 
 from .._registry import Registry
-from ._base import REDUCTIONS, Loss, reduce_grad, reduce_values
+from ._base import Loss
 from ._catalog import CATALOG
 from ._common import same_shape
+from ._reduction import KERAS_REDUCTIONS, REDUCTIONS, check_weights, reduce, standardize_reduction
 
 REGISTRY: Registry[Loss] = Registry(
     "loss", Loss,
@@ -61,16 +65,14 @@ def register(name, per_sample, grad, *, aliases=(), check=True, task="regression
     >>> float(quartic([0.0, 0.0], [1.0, 2.0]))
     8.5
     """
-    def validate(y_true, p):
+    def validate(y_true, p, **_):
         return same_shape(name, y_true, p)
 
-    def values(t, p):
-        return np.asarray(per_sample(t, p), dtype=p.dtype).reshape(p.shape[0])
+    def kernel(t, p):
+        return (np.asarray(per_sample(t, p), dtype=p.dtype).reshape(p.shape[0]),
+                np.asarray(grad(t, p), dtype=p.dtype).reshape(p.shape))
 
-    def gradient(t, p):
-        return np.asarray(grad(t, p), dtype=p.dtype).reshape(p.shape)
-
-    loss = Loss(name, values, gradient, validate=validate, task=task,
+    loss = Loss(name, kernel, elementwise=False, validate=validate, task=task,
                 doc=meta.pop("doc", per_sample.__doc__), **meta)
     if check:
         _check_user_grad(loss)
@@ -107,8 +109,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'actloss.losses' has no attribute {name!r}")
 
 
-__all__ = ["Loss", "REDUCTIONS", "REGISTRY", "get", "names", "register", "reduce_values",
-           "reduce_grad", "mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
+__all__ = ["Loss", "REDUCTIONS", "KERAS_REDUCTIONS", "REGISTRY", "get", "names", "register",
+           "reduce", "standardize_reduction", "check_weights", "mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
            "log_loss", "huber", "smooth_l1", "smooth_l2", "log_cosh", "hinge", "squared_hinge",
            "categorical_hinge", "kl_divergence", "poisson", "mean_absolute_percentage_error",
