@@ -604,3 +604,110 @@ def test_training_loss_step_is_the_public_loss_and_reduction(name, kind, weighte
     public = L.get(name, from_logits=True) if fused else L.get(name)
     assert value == public(y, z, sample_weight=w)
     np.testing.assert_array_equal(g, public.grad(y, z, sample_weight=w))
+
+
+# ---------------------------------------------------------------- IEEE semantics (issue 11)
+ROW_COUPLED = {"root_mean_squared_error", "cosine_similarity", "categorical_crossentropy",
+               "sparse_categorical_crossentropy", "categorical_hinge", "kl_divergence", "log_loss"}
+
+
+def _ordinary_inputs(name, rng, dt):
+    """A valid (y, p, params) of 4 samples x 3 outputs for ``name``, predictions in (0, 1)."""
+    p = rng.uniform(0.1, 0.9, (4, 3)).astype(dt)
+    if name == "sparse_categorical_crossentropy":
+        return rng.integers(0, 3, 4), p
+    if name in ("categorical_crossentropy", "categorical_hinge", "log_loss"):
+        return np.eye(3, dtype=dt)[rng.integers(0, 3, 4)], p
+    if name in ("hinge", "squared_hinge"):
+        return rng.choice([-1.0, 1.0], (4, 3)).astype(dt), p
+    return rng.uniform(0, 1, (4, 3)).astype(dt), p
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_prediction_gives_nan_for_its_sample_only(name, dt, rng):
+    """A NaN in y_pred: that sample's loss is NaN (so the mean is), its gradient NaN where the
+    NaN sits (in its row, for losses that couple a sample's outputs), every other sample
+    untouched; no warning, no error."""
+    y, p = _ordinary_inputs(name, rng, dt)
+    loss = L.get(name)
+    clean_v, clean_g = loss.per_sample(y, p), loss.grad(y, p, reduction="none")
+    p[1, 2] = np.nan
+    v, g = loss.per_sample(y, p), loss.grad(y, p, reduction="none")
+    assert np.isnan(v[1]) and math.isnan(loss(y, p))
+    np.testing.assert_array_equal(np.delete(v, 1), np.delete(clean_v, 1))
+    np.testing.assert_array_equal(np.delete(g, 1, axis=0), np.delete(clean_g, 1, axis=0))
+    assert np.isnan(g[1, 2])
+    if name not in ROW_COUPLED:
+        np.testing.assert_array_equal(g[1, :2], clean_g[1, :2])
+    assert g.dtype == dt and v.dtype == dt
+
+
+def test_infinite_predictions_give_the_mathematical_limits():
+    inf = np.inf
+    # binary cross-entropy from logits: exact 0 and inf, gradient 0 and -1 (mean over d = 1)
+    assert L.bce.per_sample([1.0, 0.0], [inf, -inf], from_logits=True).tolist() == [0.0, 0.0]
+    assert L.bce.per_sample([1.0, 0.0], [-inf, inf], from_logits=True).tolist() == [inf, inf]
+    assert L.bce.grad([1.0, 1.0], [inf, -inf], from_logits=True, reduction="none").tolist() \
+        == [0.0, -1.0]
+    assert L.bce.per_sample([0.25], [inf], from_logits=True)[0] == inf   # soft label: inf
+    # regression: MSE inf, Huber and Smooth L1 linear to inf with bounded gradients
+    assert L.mse([0.0, 0.0], [inf, 1.0]) == inf
+    assert L.huber.per_sample([0.0], [-inf])[0] == inf
+    assert L.huber.grad([0.0], [-inf], delta=2.0, reduction="none")[0] == -2.0
+    assert L.smooth_l1.grad([0.0], [inf], reduction="none")[0] == 1.0
+    assert math.isnan(L.mse([0.0, 0.0], [inf, np.nan]))
+    # masked -inf logits on non-target classes are exactly ignored
+    z = np.array([[2.0, -inf, 0.5, -inf]])
+    kept = np.array([[2.0, 0.5]])
+    assert L.cce([[1, 0, 0, 0]], z, from_logits=True) == L.cce([[1, 0]], kept, from_logits=True)
+    g = L.cce.grad([[1, 0, 0, 0]], z, from_logits=True)
+    np.testing.assert_array_equal(g[:, [0, 2]], L.cce.grad([[1, 0]], kept, from_logits=True))
+    assert g[0, 1] == g[0, 3] == 0.0
+    assert L.sparse_categorical_crossentropy([1], z, from_logits=True) == inf   # target masked
+    # undefined limits are NaN: two +inf logits in one softmax row
+    assert math.isnan(L.cce([[1, 0, 0]], [[inf, inf, 0.0]], from_logits=True))
+
+
+def test_zero_weight_removes_a_sample_even_if_its_loss_overflows():
+    assert L.mse([0.0], [1e300], sample_weight=[0.0]) == 0.0
+    assert L.mse([0.0, 0.0], [1e300, 2.0], sample_weight=[0.0, 1.0]) == 2.0
+    assert L.mse([0.0, 0.0], [np.inf, 2.0], sample_weight=[0.0, 1.0], reduction="sum") == 4.0
+    assert L.mse([0.0, 0.0], [np.nan, 2.0], sample_weight=[0.0, 3.0]) == 6.0
+    np.testing.assert_array_equal(
+        L.mse.grad([0.0, 0.0], [np.inf, 2.0], sample_weight=[0.0, 1.0]), [0.0, 2.0])
+    np.testing.assert_array_equal(
+        L.mse([0.0, 0.0], [np.inf, 2.0], sample_weight=[0.0, 1.0], reduction="none"), [0.0, 4.0])
+
+
+def test_huge_weights_do_not_overflow_a_float32_mean_that_fits():
+    y, p = np.zeros(4, np.float32), np.full(4, 2.0, np.float32)
+    w = np.full(4, 1e30)
+    value = L.mse(y, p, sample_weight=w)
+    assert value == pytest.approx(4e30, rel=1e-7) and np.float32(value) == value
+    assert L.mse(y, p, sample_weight=w, reduction="mean_with_sample_weight") == 4.0
+    g = L.mse.grad(y, p, sample_weight=w)
+    assert g.dtype == np.float32 and np.all(g == np.float32(1e30))
+
+
+def test_mean_of_a_million_float32_cross_entropies_is_accurate(rng):
+    z = (rng.normal(size=(10**6, 1)) * 5).astype(np.float32)
+    labels = (rng.uniform(size=(10**6, 1)) < 0.5).astype(np.float32)
+    per = L.bce.per_sample(labels, z, from_logits=True).astype(np.float64)
+    assert abs(L.bce(labels, z, from_logits=True) / (math.fsum(per.tolist()) / 10**6) - 1) < 5e-7
+
+
+def test_mape_mean_fits_in_float32_though_its_sum_would_not():
+    y = np.ones((2, 3), np.float32)
+    p = np.full((2, 3), 3e36, np.float32)   # 100 |e| / |y| = 3e38 per entry: the sum overflows
+    assert L.mape(y, p) == pytest.approx(3e38, rel=1e-6)
+
+
+def test_keras_reduction_names_are_accepted_and_mean_with_sample_weight_divides_by_sum_w():
+    y, p, w = [0.0, 0.0], [1.0, 3.0], [1.0, 3.0]
+    assert L.mse(y, p, reduction="sum_over_batch_size") == L.mse(y, p) == 5.0
+    assert L.get("mse", reduction=None)(y, p).tolist() == [1.0, 9.0]
+    assert L.mse(y, p, sample_weight=w, reduction="mean_with_sample_weight") == 28 / 4
+    assert L.mse.grad(y, p, sample_weight=w, reduction="mean_with_sample_weight").tolist() == \
+        [2 / 4, 18 / 4]
+    assert L.get("mse", reduction="sum_over_batch_size").reduction == "mean"

@@ -35,22 +35,24 @@ def two_diff(a, b):
 
 # Wider working precision for the non-hot-path kernels: float32 in float64, float64 in x86's
 # 80-bit long double where NumPy has one (else float64 itself); results are rounded once.
-_WIDER = {np.dtype(np.float32): np.dtype(np.float64),
-          np.dtype(np.float64): np.dtype(np.longdouble if np.finfo(np.longdouble).nmant > 52
-                                         else np.float64)}
+_LONG = np.dtype(np.longdouble if np.finfo(np.longdouble).nmant > 52 else np.float64)
+_WIDER = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.float64): _LONG}
+_WIDEST = {np.dtype(np.float32): _LONG, np.dtype(np.float64): _LONG}
 
 
-def in_wider(kernel=None, *, pass_dtype=False):
+def in_wider(kernel=None, *, pass_dtype=False, widest=False):
     """Decorator: run ``kernel(t, p, **params) -> (values, grad)`` in a wider float type and
     round both results once to ``p``'s dtype. With ``pass_dtype`` the kernel also receives
-    ``dtype=`` (the caller's), for clamps that must use the caller's smallest normal number."""
+    ``dtype=`` (the caller's), for clamps that must use the caller's smallest normal number;
+    ``widest`` runs float32 in long double too (for results that cancel deeply)."""
     if kernel is None:
-        return lambda k: in_wider(k, pass_dtype=pass_dtype)
+        return lambda k: in_wider(k, pass_dtype=pass_dtype, widest=widest)
+    table = _WIDEST if widest else _WIDER
 
     @wraps(kernel)
     def wrapped(t, p, **params):
         dtype = p.dtype
-        wide = _WIDER[dtype]
+        wide = table[dtype]
         if pass_dtype:
             params["dtype"] = dtype
         t = t.astype(wide) if t.dtype.kind == "f" else t
@@ -72,13 +74,24 @@ def keep_nan(g, p):
     return np.where(np.isnan(p), p, g)
 
 
-REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
+REDUCED = (r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum), "
+           r"\sum_i w_i \ell_i / \sum_i w_i (mean_with_sample_weight)")
 
 
 def mean_last(x):
-    """Mean over the last axis (the outputs of one sample), shape (n,)."""
+    """Mean over the last axis (the outputs of one sample), shape (n,); a float32 sum runs in
+    float64 (one rounding, and no overflow when the mean fits), a float64 sum that overflows is
+    redone on x / d."""
     d = x.shape[-1]
-    return x[:, 0] if d == 1 else np.add.reduce(x, axis=-1) / d  # np.mean's wrapper is slow
+    if d == 1:
+        return x[:, 0]
+    if x.dtype != np.float64:
+        return (np.add.reduce(x, axis=-1, dtype=np.float64) / d).astype(x.dtype)
+    s = np.add.reduce(x, axis=-1) / d   # np.mean's wrapper is slow
+    over = np.isinf(s)
+    if over.any():
+        s[over] = np.add.reduce(x[over] / d, axis=-1)
+    return s
 
 
 def scaled_rows(e):

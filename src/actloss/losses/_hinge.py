@@ -107,7 +107,9 @@ def _categorical_hinge(t, p):
     margin = np.where(np.isfinite(s), (s + 1) + err, s)   # TwoSum's error is NaN at inf
     g = -t
     np.put_along_axis(g, j, np.take_along_axis(g, j, -1) + np.take_along_axis(1 - t, j, -1), -1)
-    return np.maximum(margin, 0), keep_nan(g * (margin > 0)[:, None], p)
+    # a NaN margin (a NaN score, or inf - inf: an undefined limit) makes the row's gradient NaN
+    g = np.where(np.isnan(margin)[:, None], np.nan, g * (margin > 0)[:, None])
+    return np.maximum(margin, 0), g
 
 
 def _validate_categorical_hinge(y_true, p, **_):

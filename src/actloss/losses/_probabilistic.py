@@ -78,8 +78,8 @@ def softmax_parts(z):
     rounding error of the subtraction, found by TwoSum, to E), E = exp(d) (1 at the maxima) and
     S0 = sum of E over all but one maximum, so that logsumexp(z) = max z + log1p(S0) and
     softmax = E / (1 + S0), each to a few ULP. -inf logits (masked classes) have E = 0; a row
-    whose maximum is +inf has d = 0 at its +inf entries (log-softmax 0 there: the limit) and
-    -inf elsewhere; a row of -inf only, or holding NaN, is NaN.
+    whose maximum is a single +inf has d = 0 there (log-softmax 0: the limit) and -inf elsewhere;
+    a row with two +inf logits (an undefined limit), of -inf only, or holding NaN, is NaN.
     """
     top = np.maximum.reduce(z, axis=-1, keepdims=True)
     if z.dtype == np.float32:
@@ -92,7 +92,10 @@ def softmax_parts(z):
         e += mul0(e, err)
     inf_top = np.isposinf(top)
     if inf_top.any():
-        d = np.where(inf_top, np.where(z == top, 0.0, -np.inf), d).astype(d.dtype)
+        # one +inf logit: the limit puts all mass there; several: it depends on how they grow
+        several = np.add.reduce(z == top, axis=-1, keepdims=True) > 1
+        d = np.where(inf_top, np.where(several, np.nan, np.where(z == top, 0.0, -np.inf)),
+                     d).astype(d.dtype)
         e = np.where(inf_top, np.exp(d), e)
     at_top = d == 0
     s0 = np.add.reduce(np.where(at_top, 0, e), axis=-1) + (np.add.reduce(at_top, axis=-1) - 1)

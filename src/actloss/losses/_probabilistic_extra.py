@@ -54,7 +54,7 @@ def _focal(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0, 
     qg = q ** gamma
     live = q > 0  # q = 0 only where p = y exactly, where bce = 0 as well
     dq = (1 - 2 * t) * dpdz                                       # d q / d y_pred
-    first = np.where(live, gamma * np.where(live, q, 1) ** (gamma - 1) * bce, 0) * dq
+    first = mul0(dq, np.where(live, gamma * np.where(live, q, 1) ** (gamma - 1) * bce, 0))
     a = _balance(t, alpha)
     return a * mul0(qg, bce), a * (first + mul0(qg, dbce))
 
@@ -141,7 +141,7 @@ kl_divergence = Loss(
 
 
 # ---------------------------------------------------------------- Poisson
-@in_wider(pass_dtype=True)
+@in_wider(pass_dtype=True, widest=True)
 def _poisson(t, p, dtype=None):
     r"""Poisson negative log-likelihood without the constant log(y!) (Keras).
 
@@ -154,15 +154,40 @@ def _poisson(t, p, dtype=None):
     smallest normal number, the gradient saturating at the largest float). PyTorch
     ``PoissonNLLLoss`` takes log-rates by default (``exp(z) - y z``).
 
+    .. math:: \frac{\partial\ell}{\partial\hat y_k} = \frac{\hat y_k - y_k}{d\,\hat y_k}
+
+    Near its zero crossings (p = y log p) the value cancels: it runs in 80-bit long double, and
+    the few entries that cancel deeper than that carries are redone with :mod:`decimal` at 40
+    digits, so the value stays within a few ULP there too.
+
     >>> from actloss import losses as L
     >>> float(L.poisson([[0., 1.], [0., 0.]], [[1., 1.], [0., 0.]]))
     0.5
     """
     P = np.maximum(p, tiny(dtype))
     big = np.finfo(dtype).max
+    tlogp = mul0(t, np.log(P))
     # p = inf: the limit p - t log p = inf (p - t log p would be inf - inf), gradient 1
-    v = np.where(p == np.inf, np.inf, p - mul0(t, np.log(P)))
-    return v, np.clip(1 - t / P, -big, big)
+    v = np.where(p == np.inf, np.inf, p - tlogp)
+    deep = np.abs(v) < np.abs(tlogp) * _DEEP[np.dtype(dtype)]
+    if deep.any():
+        v[deep] = [_exact_poisson(a, b) for a, b in zip(t[deep], P[deep])]
+    return v, np.where(p == np.inf, 1, np.clip((P - t) / P, -big, big))
+
+
+# |p - t log p| below this fraction of |t log p| is beyond long double's 64 bits for a 4-ULP
+# result of the dtype (with margin): redo those entries exactly
+_DEEP = {np.dtype(np.float32): 2.0 ** -36, np.dtype(np.float64): 2.0 ** -8}
+
+
+def _exact_poisson(t, p):
+    """p - t log p for one entry, with decimal arithmetic at 40 significant digits (inputs are
+    exact binary fractions, so the only roundings are those of ln and of the final result)."""
+    import decimal
+    with decimal.localcontext() as ctx:
+        ctx.prec = 40
+        tp = decimal.Decimal(float(t)), decimal.Decimal(float(p))
+        return float(tp[1] - tp[0] * tp[1].ln())
 
 
 def _validate_poisson(y_true, p, **_):

@@ -55,7 +55,8 @@ def _rmse(t, p):
     (n, d), y_true alike; per-sample (n,). Computed with e scaled by max |e| first (value and
     gradient), so errors of 1e200 and 1e-300 are exact (no overflow or underflow of the
     squares). The gradient at a zero error is 0; an infinite error gives inf with gradient
-    sign(e)/sqrt(k d) at the k infinite entries (the limit with them growing alike), 0 elsewhere.
+    sign(e)/sqrt(d) there and 0 elsewhere (the limit); two or more infinite errors give NaN
+    gradient entries there (the limit depends on how they grow).
 
     Ours: the per-sample RMSE, then the reduction (the custom Keras loss
     ``sqrt(mean(square(e), axis=-1))``); with one output per sample it equals |e|, so the batch
@@ -67,9 +68,13 @@ def _rmse(t, p):
     >>> L.rmse.per_sample([[0., 0.], [0., 0.]], [[3., 4.], [1., 1.]])
     array([3.53553391, 1.        ])
     """
-    m, r = scaled_rows(p - t)
+    e = p - t
+    m, r = scaled_rows(e)
     rms = np.sqrt(np.mean(r * r, axis=-1, keepdims=True))
-    return (m * rms)[:, 0], r / (p.shape[-1] * np.where(rms > 0, rms, 1))
+    g = r / (p.shape[-1] * np.where(rms > 0, rms, 1))
+    # several infinite errors: the gradient's direction depends on how they grow (undefined)
+    several = np.add.reduce(np.isinf(e), axis=-1, keepdims=True) > 1
+    return (m * rms)[:, 0], np.where(several & np.isinf(e), np.nan, g)
 
 
 root_mean_squared_error = Loss(

@@ -167,7 +167,10 @@ def _cosine(t, p):
     tu, _ = _unit(t)
     pu, norm = _unit(p)
     c = np.sum(tu * pu, axis=-1, keepdims=True)
-    return -c[:, 0], -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
+    # several infinite entries: the direction of p, hence the cosine, is undefined (NaN); the
+    # gradient, of size 1/|p|, still tends to 0
+    several = np.add.reduce(np.isinf(p), axis=-1) > 1
+    return np.where(several, np.nan, -c[:, 0]), -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
 
 
 cosine_similarity = Loss(
