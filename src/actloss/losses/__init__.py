@@ -21,6 +21,7 @@ scikit-learn's ``sample_weight`` divide by sum_i w_i instead.
 
 import numpy as np
 
+from .._catalog import check_against_differences
 from .._registry import Registry
 from ._base import Loss
 from ._catalog import CATALOG
@@ -93,14 +94,10 @@ def _check_user_grad(loss: Loss) -> None:
         down[idx] -= h
         numeric[idx] = (loss.per_sample_unchecked(t, up)[idx[0]]
                         - loss.per_sample_unchecked(t, down)[idx[0]]) / (2 * h)
-    err = np.abs(analytic - numeric) / np.maximum(1.0, np.abs(numeric))
-    worst = np.unravel_index(int(np.argmax(np.where(np.isnan(err), np.inf, err))), err.shape)
-    if not err[worst] <= 1e-5:
-        raise ValueError(
-            f"register({loss.name!r}): grad disagrees with central finite differences at "
-            f"y_true={t[worst]:.6g}, y_pred={p[worst]:.6g} (entry {worst}): grad="
-            f"{analytic[worst]:.8g}, finite difference={numeric[worst]:.8g} (relative error "
-            f"{err[worst]:.2e} > 1e-5). Check the gradient, or pass check=False.")
+    check_against_differences(
+        f"register({loss.name!r})", analytic, numeric,
+        lambda i: f"y_true={t[i]:.6g}, y_pred={p[i]:.6g} (entry {i})",
+        hint=" Check the gradient, or pass check=False.")
 
 
 def __getattr__(name):

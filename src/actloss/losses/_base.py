@@ -19,39 +19,34 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._catalog import CatalogEntry
 from .._numerics import as_float_array
-from .._validation import check_params
 from ._common import as_targets, mean_last
 from ._reduction import REDUCTIONS, check_weights, reduce, standardize_reduction
 
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
 
 
-class Loss:
-    """A loss function with its exact gradient and documentation; see the module docstring."""
+class Loss(CatalogEntry):
+    """A loss function with its exact gradient and documentation; see the module docstring.
 
-    def __init__(self, name, kernel, *, validate, elementwise=True, params=None,
-                 param_aliases=None, check=None, count=None, formula="", derivative_formula="",
-                 output_range="[0, inf)", pros=(), cons=(), reference="", summary="",
-                 task="regression", doc=None):
-        self.name = name
+    Metadata, parameters, configuration and equality come from :class:`actloss._catalog.
+    CatalogEntry`; ``reduction`` is a parameter of every loss. Properties: ``task`` (what the
+    targets are: regression, binary, multiclass, ...) and ``link`` (the output activation whose
+    logits the loss takes with ``from_logits=True``: ``"sigmoid"``, ``"softmax"`` or None).
+    """
+
+    kind = "loss"
+    PROPERTIES = {"task": "regression", "link": None}
+
+    def __init__(self, name, kernel, *, validate, elementwise=True, params=None, count=None,
+                 output_range="[0, inf)", doc=None, **meta):
+        super().__init__(name, params={**(params or {}), "reduction": "mean"},
+                         output_range=output_range, doc=doc or kernel.__doc__, **meta)
         self._kernel = kernel
         self._elementwise = elementwise
         self._validate = validate
         self._count = count
-        self._defaults = {**(params or {}), "reduction": "mean"}
-        self._param_aliases = dict(param_aliases or {})
-        self._check = check
-        self.params = dict(self._defaults)
-        self.formula = formula
-        self.derivative_formula = derivative_formula
-        self.output_range = output_range
-        self.pros = tuple(pros)
-        self.cons = tuple(cons)
-        self.reference = reference
-        self.summary = summary
-        self.task = task
-        self.__doc__ = doc or kernel.__doc__
 
     # ------------------------------------------------------------------ configuration
     def with_params(self, **params) -> Loss:
@@ -59,13 +54,11 @@ class Loss:
         reduction names are accepted and stored in ours."""
         if "reduction" in params:
             params["reduction"] = standardize_reduction(params["reduction"])
-        merged = check_params(self.name, params, self.params, self._param_aliases)
+        return super().with_params(**params)
+
+    def _check_params(self, merged: dict) -> None:
         if self._check is not None:
             self._check(**self._kernel_params(merged))
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new.params = merged
-        return new
 
     @property
     def reduction(self) -> str:
@@ -76,14 +69,11 @@ class Loss:
         # reduction and axis belong to the Loss object (reduce, _rows), not to the kernels
         return {k: v for k, v in params.items() if k not in ("reduction", "axis")}
 
-    def _configured(self, params: dict) -> Loss:
-        return self.with_params(**params) if params else self
-
     # ------------------------------------------------------------------ public API
     def per_sample(self, y_true, y_pred, **params) -> np.ndarray:
         """The loss of each sample before reduction, shape ``(n,)`` (Keras: ``y_pred.shape``
         without the reduced axis for inputs of more than two dimensions)."""
-        return self._configured({**params, "reduction": "none"})(y_true, y_pred)
+        return self.configured({**params, "reduction": "none"})(y_true, y_pred)
 
     def __call__(self, y_true, y_pred, sample_weight=None, **params):
         """The reduced loss as a Python ``float`` rounded to ``y_pred``'s dtype; ``'none'``: an
@@ -100,7 +90,7 @@ class Loss:
         return self._evaluate(y_true, y_pred, sample_weight, params, want_grad=True)
 
     def _evaluate(self, y_true, y_pred, sample_weight, params, want_grad):
-        loss = self._configured(params)
+        loss = self.configured(params)
         t, p, dtype, layout = loss._checked(y_true, y_pred)
         w = check_weights(sample_weight, layout[1])
         vals, g = loss.value_and_grad_unchecked(t, p)
@@ -175,19 +165,6 @@ class Loss:
         :func:`actloss.losses.reduce`; 'mean' divides by the samples the loss counts in ``t``."""
         return reduce(values, weights, reduction or self.reduction, grad,
                       None if self._count is None else self._denominator(t, values[:, None]))
-
-    def get_config(self) -> dict:
-        return {"name": self.name, **self.params}
-
-    def __repr__(self):
-        args = "".join(f", {k}={v!r}" for k, v in self.params.items() if v != self._defaults.get(k))
-        return f"Loss({self.name!r}{args})"
-
-    def __eq__(self, other):
-        return isinstance(other, Loss) and (other.name, other.params) == (self.name, self.params)
-
-    def __hash__(self):
-        return hash((self.name, tuple(sorted(self.params.items()))))
 
 
 def _rows(p, y_true, axis, name):

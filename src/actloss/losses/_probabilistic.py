@@ -151,7 +151,7 @@ def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
 binary_crossentropy = Loss(
     "binary_crossentropy", _bce, validate=_validate_bce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1}, check=_check_smoothing,
-    task="binary",
+    task="binary", link="sigmoid",
     formula=r"\ell(y, p) = -\frac1d\sum_k [y_k \log p_k + (1 - y_k)\log(1 - p_k)]" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = \frac{p_k - y_k}{d\,p_k(1 - p_k)},"
                        r"\quad \frac{\partial \ell}{\partial z_k} = \frac{\sigma(z_k) - y_k}{d}",
@@ -207,7 +207,7 @@ def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
 categorical_crossentropy = Loss(
     "categorical_crossentropy", _cce, elementwise=False, validate=_validate_cce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1},
-    check=_check_smoothing, task="multiclass",
+    check=_check_smoothing, task="multiclass", link="softmax",
     formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
@@ -307,7 +307,7 @@ sparse_categorical_crossentropy = Loss(
     "sparse_categorical_crossentropy", _sparse, elementwise=False, validate=_validate_sparse,
     params={"from_logits": False, "ignore_index": None, "axis": -1},
     param_aliases={"ignore_class": "ignore_index"}, check=_check_ignore, count=_count_kept,
-    task="multiclass",
+    task="multiclass", link="softmax",
     formula=r"\ell(y, p) = -\log p_y" + REDUCED.replace("{n}", "{n'}"),
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[k = y]}{p_y}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "

@@ -77,7 +77,7 @@ binary_focal_crossentropy = Loss(
     "binary_focal_crossentropy", _focal, validate=_validate_focal,
     params={"gamma": 2.0, "alpha": None, "from_logits": False, "label_smoothing": 0.0,
             "axis": -1},
-    check=_check_focal, task="binary",
+    check=_check_focal, task="binary", link="sigmoid",
     formula=r"\ell = \frac1d\sum_k \alpha_k (1 - p_{t,k})^\gamma\,\mathrm{bce}(y_k, p_k)"
             + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p} = \alpha_t\left[\gamma(1-p_t)^"
