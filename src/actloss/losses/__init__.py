@@ -26,23 +26,43 @@ from .._registry import Registry
 from ._base import Loss
 from ._catalog import CATALOG
 from ._common import same_shape
+from ._custom import from_function
+from ._keras import KerasLoss, deserialize, make_class, serialize
 from ._reduction import KERAS_REDUCTIONS, REDUCTIONS, check_weights, reduce, standardize_reduction
 
 REGISTRY: Registry[Loss] = Registry(
     "loss", Loss,
-    callable_advice="Wrap it with actloss.losses.register(name, per_sample, grad) so that its "
-                    "gradient is known and checked.")
+    callable_advice="Pass it to actloss.losses.get (numerical gradient), or register it with "
+                    "actloss.losses.register(name, per_sample, grad) (exact gradient).")
 for _obj, _aliases in CATALOG.items():
     REGISTRY.add(_obj, aliases=_aliases)
 globals().update({_obj.name: _obj for _obj in CATALOG})
 
 
 def get(identifier, **params) -> Loss:
-    """The loss named ``identifier`` (case-insensitive, ``-`` == ``_``), configured with ``params``.
+    """The :class:`Loss` for ``identifier``, configured with ``params``.
+
+    ``identifier``: a registered name or alias (case-insensitive, ``-`` == ``_``), a Keras class
+    name (``"BinaryCrossentropy"``), a Loss, a Keras loss object (``BinaryCrossentropy(...)``) or
+    class, a serialized config (see :func:`serialize`), or a plain function
+    ``fn(y_true, y_pred)`` returning per-sample or per-element losses (gradient taken
+    numerically, see :mod:`actloss.losses._custom`).
 
     >>> get("MSE", reduction="sum").reduction
     'sum'
+    >>> get(BinaryCrossentropy(from_logits=True)).params["from_logits"]
+    True
     """
+    if isinstance(identifier, KerasLoss):
+        identifier = identifier.loss
+    elif isinstance(identifier, type) and issubclass(identifier, KerasLoss):
+        identifier = identifier().loss
+    elif isinstance(identifier, dict):
+        identifier = deserialize(identifier).loss
+    elif isinstance(identifier, str) and identifier in KERAS_CLASSES:
+        identifier = KERAS_CLASSES[identifier]().loss
+    elif callable(identifier) and not isinstance(identifier, (Loss, type)):
+        identifier = from_function(identifier)
     return REGISTRY.get(identifier, **params)
 
 
@@ -78,6 +98,7 @@ def register(name, per_sample, grad, *, aliases=(), check=True, task="regression
     if check:
         _check_user_grad(loss)
     REGISTRY.add(loss, aliases=aliases)
+    _add_class(loss)
     return loss
 
 
@@ -100,6 +121,20 @@ def _check_user_grad(loss: Loss) -> None:
         hint=" Check the gradient, or pass check=False.")
 
 
+KERAS_CLASSES: dict = {}
+"""Keras class name -> generated class, one per registered loss (see :mod:`._keras`)."""
+
+
+def _add_class(loss: Loss) -> None:
+    cls = make_class(loss)
+    KERAS_CLASSES[cls.__name__] = cls
+    globals()[cls.__name__] = cls
+
+
+for _obj in CATALOG:
+    _add_class(_obj)
+
+
 def __getattr__(name):
     if name in REGISTRY:
         return REGISTRY.get(name)
@@ -107,7 +142,9 @@ def __getattr__(name):
 
 
 __all__ = ["Loss", "REDUCTIONS", "KERAS_REDUCTIONS", "REGISTRY", "get", "names", "register",
-           "reduce", "standardize_reduction", "check_weights", "mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
+           "reduce", "standardize_reduction", "check_weights", "KerasLoss", "KERAS_CLASSES",
+           "serialize", "deserialize", "from_function", *sorted(KERAS_CLASSES),
+           "mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
            "log_loss", "huber", "smooth_l1", "smooth_l2", "log_cosh", "hinge", "squared_hinge",
            "categorical_hinge", "kl_divergence", "poisson", "mean_absolute_percentage_error",

@@ -96,9 +96,12 @@ class Loss(CatalogEntry):
         vals, g = loss.value_and_grad_unchecked(t, p)
         value, g = reduce(vals, None if w is None else w.reshape(-1), loss.reduction,
                           g if want_grad else None, loss._denominator(t, p))
-        if isinstance(value, np.ndarray):
-            value = value.reshape(layout[1]).astype(dtype, copy=False)
-        return value, None if g is None else _restore(g, layout).astype(dtype, copy=False)
+        with np.errstate(over="ignore"):   # float16 results computed in float32 may overflow
+            if isinstance(value, np.ndarray):
+                value = value.reshape(layout[1]).astype(dtype, copy=False)
+            elif dtype != p.dtype:
+                value = float(dtype.type(value))
+            return value, None if g is None else _restore(g, layout).astype(dtype, copy=False)
 
     def validate(self, y_true, y_pred):
         """Checked and converted ``(t, p)``: ``p`` a 2-D float array, ``t`` in the form the kernels

@@ -199,8 +199,9 @@ def categorical(name, y_true, p, axis=-1):
     t = as_targets(y_true, p.dtype)
     if t.shape != p.shape:
         if looks_like_int_labels(t, p):
-            raise ValueError(f"{name}: y_true looks like integer class labels (shape {t.shape}) "
-                             f"but one-hot rows of shape {p.shape} were expected; use "
+            raise ValueError(f"{name}: y_true and y_pred must have the same shape; y_true "
+                             f"looks like integer class labels (shape {t.shape}) but one-hot "
+                             f"rows of shape {p.shape} were expected; use "
                              f"sparse_categorical_crossentropy for integer labels, or one-hot "
                              f"encode them")
         raise ValueError(f"{name}: y_true and y_pred must have the same shape (n, classes); "

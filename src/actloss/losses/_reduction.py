@@ -44,9 +44,10 @@ def standardize_reduction(reduction) -> str:
     try:
         return KERAS_REDUCTIONS[reduction]
     except (KeyError, TypeError):
-        raise ValueError(f"Expected reduction to be one of 'mean', 'sum', 'none' or Keras's "
-                         f"'sum_over_batch_size', 'mean_with_sample_weight', None; received "
-                         f"reduction={reduction!r}") from None
+        raise ValueError(f"Invalid value for argument `reduction`. Expected one of 'mean', "
+                         f"'sum', 'none', 'mean_with_sample_weight' or Keras's "
+                         f"'sum_over_batch_size', None. Received: reduction={reduction!r}"
+                         ) from None
 
 
 def check_weights(sample_weight, shape: tuple):
