@@ -20,7 +20,7 @@ from actloss import losses as L
 
 mp = mpmath.mp
 mp.prec = 256
-LOGIT_PREC = 1300  # sigmoid(z) - 1 = -e^-z must survive for z up to 745
+LOGIT_PREC = 1300  # sigmoid(z) - 1 = -e^-z must survive for z up to 745 (added to mp.prec)
 KERAS_EPS = mpmath.mpf(float(np.float32(1e-7)))
 
 
@@ -28,8 +28,27 @@ def _tiny(dtype):
     return mpmath.mpf(float(np.finfo(dtype).tiny))
 
 
+def _exp(x):
+    """exp(x), also for the stand-ins of +-inf (see BIG): 2^k exp(r) with r = x - k log 2 taken
+    at the precision that |x| needs (mpmath's own exp of 1e1000 takes seconds)."""
+    if abs(x) > 10**6:
+        with mpmath.workprec(mpmath.mp.prec + 3400):
+            k = int(mpmath.floor(x / mpmath.ln2))
+            r = x - k * mpmath.ln2
+        return mpmath.ldexp(mpmath.exp(r), k)
+    return mpmath.exp(x)
+
+
+def _log_cosh(e):
+    return mpmath.log(mpmath.cosh(e)) if abs(e) < 10**6 else abs(e) - mpmath.ln2
+
+
+def _tanh(e):
+    return mpmath.tanh(e) if abs(e) < 10**6 else mpmath.sign(e)
+
+
 def _sig(z):
-    return 1 / (1 + mpmath.exp(-z))
+    return 1 / (1 + _exp(-z))
 
 
 def _sign(x):
@@ -94,7 +113,7 @@ def log_cosh(t, p, dt):
     """mean_k log(cosh(e_k)); grad tanh(e_k) / d."""
     d = len(p)
     es = [b - a for a, b in zip(t, p)]
-    return mpmath.fsum(mpmath.log(mpmath.cosh(e)) for e in es) / d, [mpmath.tanh(e) / d for e in es]
+    return mpmath.fsum(_log_cosh(e) for e in es) / d, [_tanh(e) / d for e in es]
 
 
 def mape(t, p, dt):
@@ -110,7 +129,9 @@ def msle(t, p, dt):
     """mean_k (log(1 + max(p_k, 0)) - log(1 + t_k))^2; grad 2 (..) / ((1 + p_k) d), 0 if p_k < 0."""
     d = len(p)
     r = [mpmath.log1p(max(b, 0)) - mpmath.log1p(a) for a, b in zip(t, p)]
-    return (mpmath.fsum(x * x for x in r) / d,
+    # at the stand-in for +inf the value's limit is inf: log grows too slowly for BIG to show it
+    vals = [mpmath.inf if b > 10**500 else x for x, b in zip(r, p)]
+    return (mpmath.fsum(x * x for x in vals) / d,
             [2 * x / ((1 + b) * d) if b >= 0 else mpmath.mpf(0) for x, b in zip(r, p)])
 
 
@@ -126,15 +147,18 @@ def cosine_similarity(t, p, dt):
 
 def _bce_elem(t, p, dt, from_logits):
     """(loss, dloss/dp) of one entry: -[t log P + (1-t) log Q], P = max(p, tiny),
-    Q = max(1 - p, tiny); from logits t log(1 + e^-z) + (1 - t) log(1 + e^z), grad sigmoid(z) - t."""
+    Q = max(1 - p, tiny), grad (1 - t)/Q - t/P; from logits t log(1 + e^-z) + (1 - t) log(1 + e^z),
+    grad sigmoid(z) - t."""
     if from_logits:
-        with mpmath.workprec(LOGIT_PREC):
-            return (+(t * mpmath.log1p(mpmath.exp(-p)) + (1 - t) * mpmath.log1p(mpmath.exp(p))),
+        with mpmath.extraprec(LOGIT_PREC - 256):
+            return (+(t * mpmath.log1p(_exp(-p)) + (1 - t) * mpmath.log1p(_exp(p))),
                     +(_sig(p) - t))
     tiny = _tiny(dt)
     log_q = mpmath.log1p(-p) if 1 - p > tiny else mpmath.log(tiny)  # log(max(1 - p, tiny))
+    # derivative of each term, with the clamp's floor in the denominators (the documented
+    # convention: the slope keeps pushing p away from 0 or 1 at the clamp)
     return (-(t * mpmath.log(max(p, tiny)) + (1 - t) * log_q),
-            (p - t) / max(p * (1 - p), tiny))
+            (1 - t) / max(1 - p, tiny) - t / max(p, tiny))
 
 
 def binary_crossentropy(t, p, dt, from_logits=False, label_smoothing=0.0):
@@ -156,7 +180,7 @@ def binary_focal_crossentropy(t, p, dt, gamma=2.0, alpha=None, from_logits=False
     vals, grads = [], []
     for a, b in zip(t, p):
         bce, dbce = _bce_elem(a, b, dt, from_logits)
-        with mpmath.workprec(LOGIT_PREC):
+        with mpmath.extraprec(LOGIT_PREC - 256):
             P = _sig(b) if from_logits else b
             q = a * (1 - P) + (1 - a) * P
         w = 1 if alpha is None else a * alpha + (1 - a) * (1 - alpha)
@@ -175,11 +199,11 @@ def categorical_crossentropy(t, p, dt, from_logits=False, label_smoothing=0.0, a
     C = len(p)
     t = _smoothed(t, label_smoothing, C, dt)
     if from_logits:
-        with mpmath.workprec(LOGIT_PREC):
-            lse = mpmath.log(mpmath.fsum(mpmath.exp(z) for z in p))
+        with mpmath.extraprec(LOGIT_PREC - 256):
+            lse = mpmath.log(mpmath.fsum(_exp(z) for z in p))
             st = mpmath.fsum(t)
             return (-mpmath.fsum(a * (z - lse) for a, z in zip(t, p)),
-                    [+(mpmath.exp(z - lse) * st - a) for a, z in zip(t, p)])
+                    [+(_exp(z - lse) * st - a) for a, z in zip(t, p)])
     tiny = _tiny(dt)
     return (-mpmath.fsum(a * mpmath.log(max(b, tiny)) for a, b in zip(t, p)),
             [-a / max(b, tiny) for a, b in zip(t, p)])
@@ -287,6 +311,10 @@ def cases(name, dt, rng, n=24):
         out.append(("extreme errors", a(np.zeros(len(errs))), a(errs), {}, True))
         out.append(("extreme errors, y=1", a(np.ones(len(errs))), a(np.add(1, errs)), {}, True))
         out.append(("single sample", a([[0.25, -3.0, 7.0]]), a([[0.5, 2.0, -1e-3]]), {}, True))
+        inf = np.inf
+        out.append(("infinite predictions", a(np.zeros((5, 3)) + [[0, 1, -2]]),
+                    a([[inf, 0, 1], [-inf, 2, 0], [inf, -inf, 1], [inf, inf, 0.5],
+                       [big, inf, 0]]), {}, True))
         if name == "huber":
             out.append(("delta=0.1", a(t), a(t + rng.normal(size=(n, 3))), {"delta": 0.1}, True))
         if name == "smooth_l1":
@@ -301,18 +329,24 @@ def cases(name, dt, rng, n=24):
         out.append(("random", a(t), a(p), {}, True))
         out.append(("random integer counts", a(rng.poisson(3.0, (n, 3))), a(p), {}, True))
         vals = [0.0, small, 1e-8, 0.5, 1.0, 2.0, 1e4, big]
-        tt, pp = np.meshgrid(vals, vals)
+        tt, pp = np.meshgrid(vals, vals + [np.inf])
         out.append(("extremes", a(tt.ravel()), a(pp.ravel()), {}, True))
         if name == "mean_squared_logarithmic_error":
             out.append(("negative predictions", a(t), a(-p / 2), {}, True))
+        if name == "poisson":   # p close to t log p: the value cancels deeply
+            rates = a(np.exp(rng.uniform(1.01, 30, n)))
+            counts = a(rates.astype(np.float64) / np.log(rates.astype(np.float64)))
+            out.append(("near its zero crossing", counts, rates, {}, True))
     elif name in ("binary_crossentropy", "binary_focal_crossentropy", "log_loss"):
-        probs = [0.0, small, 1e-16, 1e-5, 0.3, 0.5, 0.9, one, 1.0]
+        subnormal = 5e-324 if dt == np.float64 else 1e-45
+        probs = [0.0, subnormal, small, 1e-16, 1e-5, 0.3, 0.5, 0.9, one, 1.0]
         y = np.repeat([0.0, 1.0], len(probs))
         out.append(("extreme probabilities", a(y), a(probs * 2), {}, True))
         hard = rng.integers(0, 2, (n, 3)).astype(float)
         out.append(("random probabilities", a(hard), a(rng.uniform(size=(n, 3))), {}, True))
         if name != "log_loss":
-            z = [-1000.0, -745.0, -40.0, -1.0, -1e-3, 0.0, 1e-3, 1.0, 40.0, 745.0, 1000.0]
+            z = [-np.inf, -1000.0, -745.0, -40.0, -1.0, -1e-3, 0.0, 1e-3, 1.0, 40.0, 745.0,
+                 1000.0, np.inf]
             out.append(("extreme logits", a(np.repeat([0.0, 1.0], len(z))), a(z * 2),
                         {"from_logits": True}, True))
             out.append(("random logits", a(hard), a(rng.normal(size=(n, 3)) * 10),
@@ -336,9 +370,13 @@ def cases(name, dt, rng, n=24):
     elif name in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
         labels = rng.integers(0, 4, n)
         z = rng.normal(size=(n, 4)) * 10
+        inf = np.inf
         zx = np.array([[1000, -1000, 0, 0], [-1000, 1000, 0, 0], [40, 0, 0, 0], [0, 40, 0, 0],
-                       [745, 0, -745, 1], [0, 0, 0, 0], [1e-3, 0, 0, 0], [30, 30, 0, -30]], float)
-        lx = np.array([0, 0, 0, 0, 1, 2, 0, 1])
+                       [745, 0, -745, 1], [0, 0, 0, 0], [1e-3, 0, 0, 0], [30, 30, 0, -30],
+                       [-inf, 0, 1, 2], [inf, 0, 0, 0], [inf, 0, 0, 0], [inf, inf, 0, 0],
+                       [-inf, -inf, -inf, 0], [-inf, -inf, -inf, 0], [-inf, 5, 1e3, -inf]],
+                      float)
+        lx = np.array([0, 0, 0, 0, 1, 2, 0, 1, 1, 0, 1, 0, 3, 0, 2])
         pm = rng.dirichlet(np.full(4, 0.3), n)
         px = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [small, one, 0, 0], [0.5, 0.5, 0, 0]])
         lpx = np.array([0, 0, 0, 1])
@@ -357,13 +395,17 @@ def cases(name, dt, rng, n=24):
     elif name in ("hinge", "squared_hinge"):
         t = rng.choice([-1.0, 1.0], (n, 3))
         out.append(("random", a(t), a(rng.normal(size=(n, 3)) * spread), {}, True))
-        vals = [-big, -2.0, -1.0, -small, 0.0, small, 0.5, 1.0, 1 + 1e-7, 3.0, big]
+        vals = [-np.inf, -big, -2.0, -1.0, -small, 0.0, small, 0.5, 1.0, 1 + 1e-7, 3.0, big,
+                np.inf]
         out.append(("extremes", a(np.repeat([-1.0, 1.0], len(vals))), a(vals * 2), {}, True))
     elif name == "categorical_hinge":
         labels = rng.integers(0, 4, n)
         out.append(("random", _onehot(labels, 4, dt), a(rng.normal(size=(n, 4)) * 3), {}, True))
         out.append(("near the margin", _onehot([0, 1], 4, dt),
                     a([[1.0, 0.0, 1e-9, -1.0], [0.3, 1.3 + 1e-12, 0.2, 0.1]]), {}, True))
+        out.append(("infinite scores", _onehot([0, 1, 2, 3], 4, dt),
+                    a([[np.inf, 0, 1, 2], [0, -np.inf, 1, 2], [np.inf, 0, np.inf, 1],
+                       [-np.inf, -np.inf, 0, 1]]), {}, True))
     elif name == "kl_divergence":
         t = rng.dirichlet(np.full(4, 0.5), n)
         out.append(("random distributions", a(t), a(rng.dirichlet(np.full(4, 0.5), n)), {}, True))
@@ -378,18 +420,49 @@ def ulp_distance(x, y, dt):
     """Number of representable ``dt`` values between x and y (0 when equal; inf counts as the
     value after the largest float)."""
     itype = np.int64 if dt == np.float64 else np.int32
-    x = np.asarray(x, dt).reshape(-1).view(itype).astype(object)
-    y = np.asarray(y, dt).reshape(-1).view(itype).astype(object)
+    xf, yf = np.asarray(x, dt).reshape(-1), np.asarray(y, dt).reshape(-1)
+    both_nan, one_nan = np.isnan(xf) & np.isnan(yf), np.isnan(xf) ^ np.isnan(yf)
+    xf, yf = np.where(both_nan, 0, xf).astype(dt), np.where(both_nan, 0, yf).astype(dt)
+    x = xf.view(itype).astype(object)
+    y = yf.view(itype).astype(object)
     sign = 1 << (64 if dt == np.float64 else 32) - 1
 
     def ordered(i):
         return [-(v & (sign - 1)) if v < 0 else v for v in i]
-    return np.array([abs(u - v) for u, v in zip(ordered(x), ordered(y))], dtype=float)
+    out = np.array([abs(u - v) for u, v in zip(ordered(x), ordered(y))], dtype=float)
+    return np.where(one_nan, np.inf, out)
 
 
 def _to_dtype(values, dt):
     with np.errstate(over="ignore"):
         return np.array([float(v) for v in values], dtype=np.float64).astype(dt)
+
+
+BIG = mpmath.mpf(10) ** 1000  # stands for inf: 1/BIG and BIG are 0 and inf in every dtype
+
+
+def _substituted(row, spread):
+    """The row with +-inf replaced by +-BIG (``spread``: entry k by +-BIG (1 + k), so that
+    infinite entries grow at different rates)."""
+    return [mpmath.mpf(float(v)) if np.isfinite(v) else
+            (BIG * (1 + k) if spread else BIG) * (1 if v > 0 else -1) for k, v in enumerate(row)]
+
+
+def _row_reference(ref, trow, prow, dt, params):
+    """(value, gradient) of one row rounded to ``dt``; NaN in the row gives NaN (the loss's
+    gradient entries are NaN where the NaN sits, and for the whole row when the loss couples
+    the outputs: that is checked in the tests, not here). With +-inf: the mathematical limit,
+    found by evaluating at two substitutions of huge numbers growing at different rates; where
+    they disagree the limit is undefined and the reference is NaN."""
+    if not np.isinf(prow).any():
+        v, g = ref(trow, [mpmath.mpf(float(x)) for x in prow], dt, **params)
+        return _to_dtype([v], dt)[0], _to_dtype(g, dt)
+    with mpmath.extraprec(3400):   # BIG + 1 must not round to BIG
+        (v1, g1), (v2, g2) = (ref(trow, _substituted(prow, spread), dt, **params)
+                              for spread in (False, True))
+    v1, v2 = _to_dtype([v1], dt)[0], _to_dtype([v2], dt)[0]
+    g1, g2 = _to_dtype(g1, dt), _to_dtype(g2, dt)
+    return (v1 if v1 == v2 else dt(np.nan)), np.where(g1 == g2, g1, np.nan).astype(dt)
 
 
 def reference(name, y, p, params, dt):
@@ -398,15 +471,18 @@ def reference(name, y, p, params, dt):
     ref = BY_LOSS[name]
     vals, grads = [], []
     for i in range(p2.shape[0]):
-        prow = [mpmath.mpf(float(v)) for v in p2[i]]
         if name == "sparse_categorical_crossentropy":
             trow = int(y[i])
         else:
             trow = [mpmath.mpf(float(v)) for v in np.asarray(y).reshape(p2.shape[0], -1)[i]]
-        v, g = ref(trow, prow, dt, **params)
+        if np.isnan(p2[i]).any():
+            vals.append(dt(np.nan))
+            grads.extend([dt(np.nan)] * p2.shape[1])
+            continue
+        v, g = _row_reference(ref, trow, p2[i], dt, params)
         vals.append(v)
         grads.extend(g)
-    return _to_dtype(vals, dt), _to_dtype(grads, dt).reshape(p.shape)
+    return np.array(vals, dtype=dt), np.array(grads, dtype=dt).reshape(p.shape)
 
 
 def measure_case(name, case, dt):
@@ -422,10 +498,16 @@ def measure_case(name, case, dt):
             norm = np.sqrt(np.sum(p.astype(np.float64) ** 2, axis=-1, keepdims=True))
         scale = np.broadcast_to(1 / np.where(norm > 0, norm, np.inf), p.shape)
         return ulp_distance(ours_v, ref_v, dt), _scaled_ulps(ours_g, ref_g, scale, dt)
+    undefined = np.broadcast_to(np.isnan(ref_v).reshape((-1,) + (1,) * (p.ndim - 1)), p.shape)
+    ref_g = np.where(undefined & np.isnan(ours_g), ours_g, ref_g)   # see UNDEFINED_NOTE
     if strict is True:
         return ulp_distance(ours_v, ref_v, dt), ulp_distance(ours_g, ref_g, dt)
     return ulp_distance(ours_v, ref_v, dt), _scaled_ulps(ours_g, ref_g, 1.0, dt)
 
+
+UNDEFINED_NOTE = """Where a sample's limit is undefined (two +inf logits in a softmax row: the
+value is NaN), a loss may give NaN for the whole gradient row, though single entries (those of
+the finite logits) have a limit."""
 
 COSINE_NOTE = """cosine_similarity's gradient -(y/|y| - cos p/|p|)/|p| cancels for nearly parallel
 vectors (second order along their common direction), so it is measured in ULP of 1/|p|."""
@@ -436,7 +518,8 @@ def _scaled_ulps(ours, ref, scale, dt):
     with np.errstate(over="ignore", invalid="ignore"):
         mag = np.maximum(np.abs(ref.astype(np.float64)), scale).astype(dt)
         err = np.abs(ours.astype(np.float64) - ref.astype(np.float64)) / np.spacing(mag).astype(np.float64)
-    return np.where(ours == ref, 0, err).ravel()
+    same = (ours == ref) | (np.isnan(ours) & np.isnan(ref))
+    return np.where(same, 0, np.where(np.isnan(err), np.inf, err)).ravel()
 
 
 def _describe(case, flat_index, grad):

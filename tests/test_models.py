@@ -381,28 +381,3 @@ def test_digits_example_reaches_95_percent(capsys):
         sys.path.remove(EXAMPLES)
     print(f"digits test accuracy {accuracy:.4f}")
     assert accuracy >= 0.95
-
-
-@pytest.mark.parametrize("name,act,kind", [("binary_crossentropy", "sigmoid", "binary"),
-                                           ("categorical_crossentropy", "softmax", "onehot"),
-                                           ("categorical_crossentropy", "softmax", "unit"),
-                                           ("sparse_categorical_crossentropy", "softmax", "labels"),
-                                           ("mse", "linear", "real")])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_model_kernels_equal_the_loss_objects(name, act, kind, weighted, rng):
-    """The training loop's own kernels give the loss and gradient of the catalog's objects."""
-    from actloss.models import _fused
-    z = rng.standard_normal((6, 3)) * 4
-    y = _targets(kind, rng, 6, 3)
-    loss = losses.get(name)
-    fused = act != "linear"
-    t = (loss.with_params(from_logits=True) if fused else loss).prepare_targets(y, z.shape, z.dtype)
-    kernel = _fused.select(loss, t, fused, 3)
-    assert kernel is not None
-    w = rng.uniform(0.5, 2.0, 6) if weighted else None
-    value, g, p = kernel(z.copy(), t, 1 / 6, w)
-    probs = activations.get(act)(z)
-    np.testing.assert_allclose(p, probs, rtol=1e-12)
-    np.testing.assert_allclose(value, float(loss(y, probs, sample_weight=w)), rtol=1e-9)
-    reference = losses.get(name, from_logits=True) if fused else loss
-    np.testing.assert_allclose(g, reference.grad(y, z, sample_weight=w), rtol=1e-9, atol=1e-15)

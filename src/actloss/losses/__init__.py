@@ -8,9 +8,12 @@
     >>> L.get("huber", delta=2.0, reduction="sum").params
     {'delta': 2.0, 'reduction': 'sum'}
 
-Reductions: ``'mean'`` (default) = sum_i w_i l_i / n, as Keras ``sum_over_batch_size``;
-``'sum'``; ``'none'`` (the per-sample values, times the weights). Parameters may be given per
-call: ``L.bce(y, logits, from_logits=True)``.
+Reductions (:func:`reduce`, the one reduction used by losses, training and the fused path):
+``'mean'`` (default) = sum_i w_i l_i / n, as Keras ``sum_over_batch_size``; ``'sum'``;
+``'mean_with_sample_weight'`` = sum_i w_i l_i / sum_i w_i; ``'none'`` (the per-sample values,
+times the weights). Keras's spellings are accepted. Parameters may be given per call:
+``L.bce(y, logits, from_logits=True)``. Predictions follow IEEE (NaN gives NaN for its sample,
++-inf the mathematical limit, no warning); targets must be finite.
 
 Weighted mean: ours (Keras) divides sum_i w_i l_i by n; PyTorch's weighted cross-entropy and
 scikit-learn's ``sample_weight`` divide by sum_i w_i instead.
@@ -18,26 +21,48 @@ scikit-learn's ``sample_weight`` divide by sum_i w_i instead.
 
 import numpy as np
 
+from .._catalog import check_against_differences
 from .._registry import Registry
-from ._base import REDUCTIONS, Loss, reduce_grad, reduce_values
+from ._base import Loss
 from ._catalog import CATALOG
 from ._common import same_shape
+from ._custom import from_function
+from ._keras import KerasLoss, deserialize, make_class, serialize
+from ._reduction import KERAS_REDUCTIONS, REDUCTIONS, check_weights, reduce, standardize_reduction
 
 REGISTRY: Registry[Loss] = Registry(
     "loss", Loss,
-    callable_advice="Wrap it with actloss.losses.register(name, per_sample, grad) so that its "
-                    "gradient is known and checked.")
+    callable_advice="Pass it to actloss.losses.get (numerical gradient), or register it with "
+                    "actloss.losses.register(name, per_sample, grad) (exact gradient).")
 for _obj, _aliases in CATALOG.items():
     REGISTRY.add(_obj, aliases=_aliases)
 globals().update({_obj.name: _obj for _obj in CATALOG})
 
 
 def get(identifier, **params) -> Loss:
-    """The loss named ``identifier`` (case-insensitive, ``-`` == ``_``), configured with ``params``.
+    """The :class:`Loss` for ``identifier``, configured with ``params``.
+
+    ``identifier``: a registered name or alias (case-insensitive, ``-`` == ``_``), a Keras class
+    name (``"BinaryCrossentropy"``), a Loss, a Keras loss object (``BinaryCrossentropy(...)``) or
+    class, a serialized config (see :func:`serialize`), or a plain function
+    ``fn(y_true, y_pred)`` returning per-sample or per-element losses (gradient taken
+    numerically, see :mod:`actloss.losses._custom`).
 
     >>> get("MSE", reduction="sum").reduction
     'sum'
+    >>> get(BinaryCrossentropy(from_logits=True)).params["from_logits"]
+    True
     """
+    if isinstance(identifier, KerasLoss):
+        identifier = identifier.loss
+    elif isinstance(identifier, type) and issubclass(identifier, KerasLoss):
+        identifier = identifier().loss
+    elif isinstance(identifier, dict):
+        identifier = deserialize(identifier).loss
+    elif isinstance(identifier, str) and identifier in KERAS_CLASSES:
+        identifier = KERAS_CLASSES[identifier]().loss
+    elif callable(identifier) and not isinstance(identifier, (Loss, type)):
+        identifier = from_function(identifier)
     return REGISTRY.get(identifier, **params)
 
 
@@ -61,20 +86,19 @@ def register(name, per_sample, grad, *, aliases=(), check=True, task="regression
     >>> float(quartic([0.0, 0.0], [1.0, 2.0]))
     8.5
     """
-    def validate(y_true, p):
+    def validate(y_true, p, **_):
         return same_shape(name, y_true, p)
 
-    def values(t, p):
-        return np.asarray(per_sample(t, p), dtype=p.dtype).reshape(p.shape[0])
+    def kernel(t, p):
+        return (np.asarray(per_sample(t, p), dtype=p.dtype).reshape(p.shape[0]),
+                np.asarray(grad(t, p), dtype=p.dtype).reshape(p.shape))
 
-    def gradient(t, p):
-        return np.asarray(grad(t, p), dtype=p.dtype).reshape(p.shape)
-
-    loss = Loss(name, values, gradient, validate=validate, task=task,
+    loss = Loss(name, kernel, elementwise=False, validate=validate, task=task,
                 doc=meta.pop("doc", per_sample.__doc__), **meta)
     if check:
         _check_user_grad(loss)
     REGISTRY.add(loss, aliases=aliases)
+    _add_class(loss)
     return loss
 
 
@@ -91,14 +115,24 @@ def _check_user_grad(loss: Loss) -> None:
         down[idx] -= h
         numeric[idx] = (loss.per_sample_unchecked(t, up)[idx[0]]
                         - loss.per_sample_unchecked(t, down)[idx[0]]) / (2 * h)
-    err = np.abs(analytic - numeric) / np.maximum(1.0, np.abs(numeric))
-    worst = np.unravel_index(int(np.argmax(np.where(np.isnan(err), np.inf, err))), err.shape)
-    if not err[worst] <= 1e-5:
-        raise ValueError(
-            f"register({loss.name!r}): grad disagrees with central finite differences at "
-            f"y_true={t[worst]:.6g}, y_pred={p[worst]:.6g} (entry {worst}): grad="
-            f"{analytic[worst]:.8g}, finite difference={numeric[worst]:.8g} (relative error "
-            f"{err[worst]:.2e} > 1e-5). Check the gradient, or pass check=False.")
+    check_against_differences(
+        f"register({loss.name!r})", analytic, numeric,
+        lambda i: f"y_true={t[i]:.6g}, y_pred={p[i]:.6g} (entry {i})",
+        hint=" Check the gradient, or pass check=False.")
+
+
+KERAS_CLASSES: dict = {}
+"""Keras class name -> generated class, one per registered loss (see :mod:`._keras`)."""
+
+
+def _add_class(loss: Loss) -> None:
+    cls = make_class(loss)
+    KERAS_CLASSES[cls.__name__] = cls
+    globals()[cls.__name__] = cls
+
+
+for _obj in CATALOG:
+    _add_class(_obj)
 
 
 def __getattr__(name):
@@ -107,8 +141,10 @@ def __getattr__(name):
     raise AttributeError(f"module 'actloss.losses' has no attribute {name!r}")
 
 
-__all__ = ["Loss", "REDUCTIONS", "REGISTRY", "get", "names", "register", "reduce_values",
-           "reduce_grad", "mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
+__all__ = ["Loss", "REDUCTIONS", "KERAS_REDUCTIONS", "REGISTRY", "get", "names", "register",
+           "reduce", "standardize_reduction", "check_weights", "KerasLoss", "KERAS_CLASSES",
+           "serialize", "deserialize", "from_function", *sorted(KERAS_CLASSES),
+           "mean_squared_error", "root_mean_squared_error", "mean_absolute_error",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
            "log_loss", "huber", "smooth_l1", "smooth_l2", "log_cosh", "hinge", "squared_hinge",
            "categorical_hinge", "kl_divergence", "poisson", "mean_absolute_percentage_error",

@@ -1,69 +1,64 @@
-"""The Loss object: a per-sample core plus one reduction that also owns the reduction's gradient.
+"""The Loss object: one kernel per loss (its value and gradient, side by side) plus the one
+reduction of :mod:`actloss.losses._reduction`.
 
-A loss supplies three kernels, all on validated float arrays with its parameters as keywords:
+A loss supplies, on validated float arrays with its parameters as keywords:
 
-* ``validate(y_true, y_pred, **params) -> (t, p)``: checks and converts targets at the public
-  boundary (label forms, shapes, ranges), raising ``ValueError`` with the argument's name.
-* ``per_sample(t, p, **params) -> (n,)``: the loss of each sample.
-* ``grad(t, p, **params) -> like p``: d per_sample[i] / d p[i] (unreduced, unweighted).
+* ``kernel(t, p, **params) -> (values, grad)``: with ``elementwise=True`` the values and the
+  derivatives of each entry (n, d), which the Loss averages over the d outputs of a sample
+  (Keras); otherwise the per-sample values (n,) and d values_i / d p_i (n, d).
+* ``validate(y_true, p, **params) -> (t, p)``: checks and converts targets at the public
+  boundary (label forms, shapes, ranges), raising ``ValueError`` naming the argument.
 
-Reductions (Keras semantics): ``'mean'`` = sum(w_i l_i) / n (Keras ``sum_over_batch_size``; with
-unit weights the plain mean), ``'sum'`` = sum(w_i l_i), ``'none'`` = w_i l_i.
-Peers: PyTorch's weighted cross-entropy and scikit-learn's ``sample_weight`` divide by sum(w_i)
-instead of n; we follow Keras. Sums accumulate in extended precision (float64 for float32
-losses, 80-bit long double for float64 ones), so the mean of 10^6 losses is correctly rounded
-to within an ULP or so.
+Predictions follow IEEE: NaN gives NaN for its sample (and NaN gradient entries where it
+sits), +-inf the mathematical limit, an undefined limit NaN; never a warning. Targets are data
+and must be finite. Inputs of more than two dimensions follow Keras: the loss reduces the last
+axis (or ``axis``), the per-sample values keep the leading axes, ``'mean'`` averages them all.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from .._catalog import CatalogEntry
 from .._numerics import as_float_array
-from .._validation import check_choice, check_params
+from ._common import as_targets, mean_last
+from ._reduction import REDUCTIONS, check_weights, reduce, standardize_reduction
 
-REDUCTIONS = ("mean", "sum", "none")
+_QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
 
 
-class Loss:
-    """A loss function with its exact gradient and documentation; see the module docstring."""
+class Loss(CatalogEntry):
+    """A loss function with its exact gradient and documentation; see the module docstring.
 
-    def __init__(self, name, per_sample, grad, *, validate, params=None, param_aliases=None,
-                 check=None, count=None, formula="", derivative_formula="",
-                 output_range="[0, inf)", pros=(), cons=(), reference="", summary="",
-                 task="regression", doc=None):
-        self.name = name
-        self._per_sample = per_sample
-        self._grad = grad
+    Metadata, parameters, configuration and equality come from :class:`actloss._catalog.
+    CatalogEntry`; ``reduction`` is a parameter of every loss. Properties: ``task`` (what the
+    targets are: regression, binary, multiclass, ...) and ``link`` (the output activation whose
+    logits the loss takes with ``from_logits=True``: ``"sigmoid"``, ``"softmax"`` or None).
+    """
+
+    kind = "loss"
+    PROPERTIES = {"task": "regression", "link": None}
+
+    def __init__(self, name, kernel, *, validate, elementwise=True, params=None, count=None,
+                 output_range="[0, inf)", doc=None, **meta):
+        super().__init__(name, params={**(params or {}), "reduction": "mean"},
+                         output_range=output_range, doc=doc or kernel.__doc__, **meta)
+        self._kernel = kernel
+        self._elementwise = elementwise
         self._validate = validate
         self._count = count
-        self._defaults = {**(params or {}), "reduction": "mean"}
-        self._param_aliases = dict(param_aliases or {})
-        self._check = check
-        self.params = dict(self._defaults)
-        self.formula = formula
-        self.derivative_formula = derivative_formula
-        self.output_range = output_range
-        self.pros = tuple(pros)
-        self.cons = tuple(cons)
-        self.reference = reference
-        self.summary = summary
-        self.task = task
-        self.__doc__ = doc or per_sample.__doc__
 
     # ------------------------------------------------------------------ configuration
     def with_params(self, **params) -> Loss:
-        """A copy with some parameters changed (``L.huber.with_params(delta=2.0)``)."""
-        merged = check_params(self.name, params, self.params, self._param_aliases)
-        check_choice("reduction", merged["reduction"], REDUCTIONS)
+        """A copy with some parameters changed (``L.huber.with_params(delta=2.0)``); Keras's
+        reduction names are accepted and stored in ours."""
+        if "reduction" in params:
+            params["reduction"] = standardize_reduction(params["reduction"])
+        return super().with_params(**params)
+
+    def _check_params(self, merged: dict) -> None:
         if self._check is not None:
             self._check(**self._kernel_params(merged))
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new.params = merged
-        return new
 
     @property
     def reduction(self) -> str:
@@ -71,39 +66,42 @@ class Loss:
 
     @staticmethod
     def _kernel_params(params: dict) -> dict:
-        return {k: v for k, v in params.items() if k != "reduction"}
-
-    def _configured(self, params: dict) -> Loss:
-        return self.with_params(**params) if params else self
+        # reduction and axis belong to the Loss object (reduce, _rows), not to the kernels
+        return {k: v for k, v in params.items() if k not in ("reduction", "axis")}
 
     # ------------------------------------------------------------------ public API
     def per_sample(self, y_true, y_pred, **params) -> np.ndarray:
-        """The loss of each sample before reduction, shape ``(n,)``."""
-        return self._configured({**params, "reduction": "none"})(y_true, y_pred)
+        """The loss of each sample before reduction, shape ``(n,)`` (Keras: ``y_pred.shape``
+        without the reduced axis for inputs of more than two dimensions)."""
+        return self.configured({**params, "reduction": "none"})(y_true, y_pred)
 
     def __call__(self, y_true, y_pred, sample_weight=None, **params):
-        """The reduced loss as a Python ``float``, rounded once to ``y_pred``'s dtype first (so a
-        float32 loss is exactly a float32 value); ``'none'``: an array ``(n,)`` of that dtype."""
-        loss = self._configured(params)
-        t, p, dtype = loss._checked(y_true, y_pred)
-        w = _check_weights(sample_weight, p.shape[0])
-        with np.errstate(over="ignore"):
-            values = loss._per_sample(t, p, **loss._kernel_params(loss.params))
-            out = reduce_values(values, w, loss.reduction, loss._denominator(t, p))
-            return out.astype(dtype) if isinstance(out, np.ndarray) else float(dtype.type(out))
+        """The reduced loss as a Python ``float`` rounded to ``y_pred``'s dtype; ``'none'``: an
+        array of the per-sample values of that dtype."""
+        return self._evaluate(y_true, y_pred, sample_weight, params, want_grad=False)[0]
 
     def grad(self, y_true, y_pred, sample_weight=None, **params) -> np.ndarray:
-        """d loss / d y_pred, shape and dtype of ``y_pred``, consistent with the reduction."""
-        loss = self._configured(params)
-        shape = np.shape(y_pred)
-        t, p, dtype = loss._checked(y_true, y_pred)
-        w = _check_weights(sample_weight, p.shape[0])
-        with np.errstate(over="ignore"):
-            g = loss._grad(t, p, **loss._kernel_params(loss.params))
-            g = reduce_grad(g, w, loss.reduction, loss._denominator(t, p))
-            if loss.params.get("axis", -1) in (0, -2):
-                g = g.T
-            return g.reshape(shape).astype(dtype, copy=False)
+        """d loss / d y_pred, shape and dtype of ``y_pred``, consistent with the reduction
+        (``'none'``: each sample's own gradient, times its weight)."""
+        return self._evaluate(y_true, y_pred, sample_weight, params, want_grad=True)[1]
+
+    def value_and_grad(self, y_true, y_pred, sample_weight=None, **params):
+        """``(loss, grad)`` in one pass (the kernel computes both anyway)."""
+        return self._evaluate(y_true, y_pred, sample_weight, params, want_grad=True)
+
+    def _evaluate(self, y_true, y_pred, sample_weight, params, want_grad):
+        loss = self.configured(params)
+        t, p, dtype, layout = loss._checked(y_true, y_pred)
+        w = check_weights(sample_weight, layout[1])
+        vals, g = loss.value_and_grad_unchecked(t, p)
+        value, g = reduce(vals, None if w is None else w.reshape(-1), loss.reduction,
+                          g if want_grad else None, loss._denominator(t, p))
+        with np.errstate(over="ignore"):   # float16 results computed in float32 may overflow
+            if isinstance(value, np.ndarray):
+                value = value.reshape(layout[1]).astype(dtype, copy=False)
+            elif dtype != p.dtype:
+                value = float(dtype.type(value))
+            return value, None if g is None else _restore(g, layout).astype(dtype, copy=False)
 
     def validate(self, y_true, y_pred):
         """Checked and converted ``(t, p)``: ``p`` a 2-D float array, ``t`` in the form the kernels
@@ -111,21 +109,23 @@ class Loss:
         return self._checked(y_true, y_pred)[:2]
 
     def _checked(self, y_true, y_pred):
-        """``(t, p, dtype)`` as :meth:`validate`, float16 computed in float32; ``dtype`` is the
-        dtype of the results."""
+        """``(t, p, dtype, layout)``: 2-D rows for the kernels (float16 computed in float32),
+        the result dtype, and how to give results back the caller's shape."""
         p = as_float_array(y_pred, "y_pred")
         if p.ndim == 0 or p.size == 0:
             raise ValueError(f"{self.name}: y_pred must hold at least one sample; "
                              f"received shape {p.shape}")
-        if not np.all(np.isfinite(p)):
-            bad = int(np.count_nonzero(~np.isfinite(p)))
-            raise ValueError(f"{self.name}: y_pred must be finite; found {bad} NaN or inf "
-                             f"value(s) (a diverged model?)")
         dtype = p.dtype
         if dtype == np.float16:
             p = p.astype(np.float32)
+        shape = p.shape
+        axis = self.params.get("axis", -1)
+        if p.ndim > 2 or (p.ndim == 2 and axis not in (-1, 1)):
+            p, y_true, layout = _rows(p, y_true, axis, self.name)
+        else:
+            layout = (None, (shape[0],), shape)
         t, p = self._validate(y_true, p, **self._kernel_params(self.params))
-        return t, p, dtype
+        return t, p, dtype, layout
 
     def _denominator(self, t, p) -> int:
         """n for the 'mean' reduction (the number of non-ignored samples where a loss says so)."""
@@ -142,80 +142,63 @@ class Loss:
         dummy = np.broadcast_to(np.zeros((), dtype=dtype), output_shape)
         return self._validate(y_true, dummy, **self._kernel_params(self.params))[0]
 
+    def value_and_grad_unchecked(self, t, p):
+        """``(values (n,), grad (n, d))`` of already validated arrays (the training loop's path):
+        ``p`` 2-D (n, d) as layers produce it, ``t`` rows of :meth:`prepare_targets`. Unreduced,
+        unweighted; kernels never write to ``t`` or ``p``."""
+        with np.errstate(**_QUIET):
+            v, g = self._kernel(t, p, **self._kernel_params(self.params))
+            if self._elementwise:
+                d = p.shape[-1]
+                v = mean_last(v)
+                if d != 1:
+                    g = g / d
+            return v, g
+
     def per_sample_unchecked(self, t, p):
-        """Per-sample loss of already validated arrays (the training loop's path): ``p`` 2-D
-        (n, d) as layers produce it, ``t`` rows of :meth:`prepare_targets` (sliceable by sample).
-        Kernels never write to ``t`` or ``p``."""
-        return self._per_sample(t, p, **self._kernel_params(self.params))
+        """Per-sample loss of already validated arrays."""
+        return self.value_and_grad_unchecked(t, p)[0]
 
     def grad_unchecked(self, t, p):
         """Unreduced, unweighted per-sample gradient of already validated arrays."""
-        return self._grad(t, p, **self._kernel_params(self.params))
+        return self.value_and_grad_unchecked(t, p)[1]
 
-    def get_config(self) -> dict:
-        return {"name": self.name, **self.params}
-
-    def __repr__(self):
-        args = "".join(f", {k}={v!r}" for k, v in self.params.items() if v != self._defaults.get(k))
-        return f"Loss({self.name!r}{args})"
-
-    def __eq__(self, other):
-        return isinstance(other, Loss) and (other.name, other.params) == (self.name, self.params)
-
-    def __hash__(self):
-        return hash((self.name, tuple(sorted(self.params.items()))))
+    def reduce(self, t, values, weights=None, grad=None, reduction=None):
+        """This loss's reduction of per-sample ``values`` (and ``grad``): see
+        :func:`actloss.losses.reduce`; 'mean' divides by the samples the loss counts in ``t``."""
+        return reduce(values, weights, reduction or self.reduction, grad,
+                      None if self._count is None else self._denominator(t, values[:, None]))
 
 
-def _check_weights(sample_weight, n: int):
-    if sample_weight is None:
-        return None
-    try:
-        w = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"sample_weight must be numeric; could not convert it ({exc})") from None
-    if w.shape not in ((n,), (n, 1)):
-        raise ValueError(f"sample_weight must have shape ({n},), one weight per sample; "
-                         f"received shape {w.shape}")
-    w = w.reshape(n)
-    bad = ~(np.isfinite(w) & (w >= 0))
-    if bad.any():
-        raise ValueError(f"sample_weight must be finite and >= 0; received "
-                         f"{w[np.argmax(bad)]!r} at index {int(np.argmax(bad))}")
-    return w
-
-
-# Accumulator of float64 sums: x86's 80-bit long double (64-bit mantissa) where there is one.
-_EXTENDED = np.longdouble if np.finfo(np.longdouble).nmant > 52 else None
-
-
-def reduce_values(values: np.ndarray, w, reduction: str, denominator: int | None = None):
-    """Reduce per-sample losses: ``'mean'`` sum(w l)/denominator (default n), ``'sum'``, ``'none'``.
-
-    Returns an array for ``'none'`` and a Python float otherwise (the caller rounds it to its
-    dtype) after summing in extended precision; an empty mean (every sample ignored) is 0.
-    """
-    if reduction == "none":
-        return values if w is None else values * w.astype(values.dtype)
-    acc = _EXTENDED if values.dtype == np.float64 and _EXTENDED is not None else np.float64
-    if w is not None:
-        values = values.astype(acc) * w
-    if values.dtype == np.float64 and acc is np.float64 and _EXTENDED is None:
-        total = math.fsum(values)  # platforms whose long double is a plain double
+def _rows(p, y_true, axis, name):
+    """Keras's N-d layout: move ``axis`` last and flatten the leading axes into rows; targets
+    of p's shape (or of its leading shape, for integer labels) follow."""
+    if not -p.ndim <= axis < p.ndim:
+        raise ValueError(f"{name}: axis={axis!r} is out of range for y_pred of shape {p.shape}")
+    moved = np.moveaxis(p, axis, -1)
+    lead = moved.shape[:-1]
+    rows = moved.reshape(-1, moved.shape[-1])
+    t = as_targets(y_true, p.dtype if np.asarray(y_true).dtype.kind == "f" else np.float64)
+    if t.shape == p.shape:
+        t = np.moveaxis(t, axis, -1).reshape(rows.shape)
+    elif t.shape in (lead, (*lead, 1)):
+        t = t.reshape(-1)
+    elif t.size == p.size and t.ndim == p.ndim - 1:   # (n, t) against (n, t, 1), Keras squeeze
+        t = t.reshape(rows.shape)
     else:
-        total = np.sum(values, dtype=acc)
-    if reduction == "mean":
-        n = values.shape[0] if denominator is None else denominator
-        total = total / n if n else 0.0
-    return float(total)
+        raise ValueError(f"{name}: y_true and y_pred must have the same shape; received "
+                         f"y_true.shape={t.shape}, y_pred.shape={p.shape}")
+    return rows, t, ("rows", lead, p.shape, axis)
 
 
-def reduce_grad(g: np.ndarray, w, reduction: str, denominator: int | None = None) -> np.ndarray:
-    """The gradient of :func:`reduce_values` applied to per-sample gradients ``g`` (rows)."""
-    if reduction == "mean":
-        n = g.shape[0] if denominator is None else denominator
-        scale = (np.ones(g.shape[0]) if w is None else w) / max(n, 1)
-    elif w is None:
-        return g
-    else:
-        scale = w
-    return g * scale.astype(g.dtype).reshape((-1,) + (1,) * (g.ndim - 1))
+def _restore(g, layout):
+    kind = layout[0]
+    if kind is None:
+        return g.reshape(layout[2])
+    shape, axis = layout[2], layout[3]
+    moved = list(shape)
+    moved.append(moved.pop(axis))
+    return np.moveaxis(g.reshape(moved), -1, axis)
+
+
+__all__ = ["Loss", "REDUCTIONS"]

@@ -35,43 +35,73 @@ def two_diff(a, b):
 
 # Wider working precision for the non-hot-path kernels: float32 in float64, float64 in x86's
 # 80-bit long double where NumPy has one (else float64 itself); results are rounded once.
-_WIDER = {np.dtype(np.float32): np.dtype(np.float64),
-          np.dtype(np.float64): np.dtype(np.longdouble if np.finfo(np.longdouble).nmant > 52
-                                         else np.float64)}
+_LONG = np.dtype(np.longdouble if np.finfo(np.longdouble).nmant > 52 else np.float64)
+_WIDER = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.float64): _LONG}
+_WIDEST = {np.dtype(np.float32): _LONG, np.dtype(np.float64): _LONG}
 
 
-def in_wider(kernel=None, *, pass_dtype=False):
-    """Decorator: run ``kernel(t, p, **params)`` in a wider float type and round the result once
-    to ``p``'s dtype. With ``pass_dtype`` the kernel also receives ``dtype=`` (the caller's), for
-    clamps that must use the caller's smallest normal number."""
+def in_wider(kernel=None, *, pass_dtype=False, widest=False):
+    """Decorator: run ``kernel(t, p, **params) -> (values, grad)`` in a wider float type and
+    round both results once to ``p``'s dtype. With ``pass_dtype`` the kernel also receives
+    ``dtype=`` (the caller's), for clamps that must use the caller's smallest normal number;
+    ``widest`` runs float32 in long double too (for results that cancel deeply)."""
     if kernel is None:
-        return lambda k: in_wider(k, pass_dtype=pass_dtype)
+        return lambda k: in_wider(k, pass_dtype=pass_dtype, widest=widest)
+    table = _WIDEST if widest else _WIDER
 
     @wraps(kernel)
     def wrapped(t, p, **params):
         dtype = p.dtype
-        wide = _WIDER[dtype]
+        wide = table[dtype]
         if pass_dtype:
             params["dtype"] = dtype
         t = t.astype(wide) if t.dtype.kind == "f" else t
-        with np.errstate(over="ignore"):
-            return kernel(t, p.astype(wide), **params).astype(dtype)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            v, g = kernel(t, p.astype(wide), **params)
+            return v.astype(dtype), g.astype(dtype)
     return wrapped
 
 
-REDUCED = r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum)"
+def mul0(a, b):
+    """``a * b`` with 0 * (anything) = 0: a label or weight of exactly 0 removes a term even
+    where the other factor is infinite (a masked -inf logit, log 0)."""
+    return np.where(a == 0, 0, a * b)
 
 
-def per_output(g):
-    """A gradient of the per-output terms divided by d, the mean's derivative."""
-    d = g.shape[-1]
-    return g if d == 1 else g / d
+def keep_nan(g, p):
+    """``g`` with NaN wherever ``p`` is NaN (gradient formulas built from comparisons, such as
+    the hinge's ``[t p < 1]``, would otherwise turn a NaN prediction into 0)."""
+    return np.where(np.isnan(p), p, g)
+
+
+REDUCED = (r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (sum), "
+           r"\sum_i w_i \ell_i / \sum_i w_i (mean_with_sample_weight)")
 
 
 def mean_last(x):
-    """Mean over the last axis (the outputs of one sample), shape (n,)."""
+    """Mean over the last axis (the outputs of one sample), shape (n,); a float32 sum runs in
+    float64 (one rounding, and no overflow when the mean fits), a float64 sum that overflows is
+    redone on x / d."""
     d = x.shape[-1]
-    return x[:, 0] if d == 1 else np.add.reduce(x, axis=-1) / d  # np.mean's wrapper is slow
+    if d == 1:
+        return x[:, 0]
+    if x.dtype != np.float64:
+        return (np.add.reduce(x, axis=-1, dtype=np.float64) / d).astype(x.dtype)
+    s = np.add.reduce(x, axis=-1) / d   # np.mean's wrapper is slow
+    over = np.isinf(s)
+    if over.any():
+        s[over] = np.add.reduce(x[over] / d, axis=-1)
+    return s
+
+
+def scaled_rows(e):
+    """``(m, r)`` with ``e = m * r`` row-wise and ``max |r| = 1`` (m = 0 for a zero row), so that
+    squares of r neither overflow nor underflow. A row holding +-inf has m = inf and r = +-1 at
+    its infinite entries, 0 elsewhere (the limit with the infinite entries growing alike)."""
+    a = np.abs(e)
+    m = np.max(a, axis=-1, keepdims=True)
+    r = np.where(np.isinf(m), np.where(np.isinf(e), np.sign(e), 0), e / np.where(m > 0, m, 1))
+    return m, r
 
 
 # ---------------------------------------------------------------- validation
@@ -128,13 +158,16 @@ def as_2d(a):
     return a.reshape(a.shape[0], -1) if a.ndim != 2 else a
 
 
-def check_range(name, arg, a, low=None, high=None, hint=""):
-    """``low <= a <= high`` or a ValueError naming ``arg`` and the range found."""
+def check_range(name, arg, a, low=None, high=None, hint="", allow_nan=False):
+    """``low <= a <= high`` or a ValueError naming ``arg`` and the range found; NaN passes
+    with ``allow_nan`` (a NaN prediction gives a NaN loss, not an error)."""
     bad = np.zeros(a.shape, bool)
     if low is not None:
         bad |= ~(a >= low)
     if high is not None:
         bad |= ~(a <= high)
+    if allow_nan:
+        bad &= ~np.isnan(a)
     if bad.any():
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
@@ -149,7 +182,7 @@ PROB_HINT = " (pass from_logits=True if y_pred holds logits)"
 
 def probabilities(name, p, from_logits=False):
     if not from_logits:
-        check_range(name, "y_pred", p, 0, 1, PROB_HINT)
+        check_range(name, "y_pred", p, 0, 1, PROB_HINT, allow_nan=True)
 
 
 def looks_like_int_labels(t, p) -> bool:
@@ -159,21 +192,16 @@ def looks_like_int_labels(t, p) -> bool:
 
 
 def categorical(name, y_true, p, axis=-1):
-    """One-hot (or soft) targets for predictions of shape (n, classes) along ``axis``."""
+    """One-hot (or soft) targets for predictions of shape (n, classes) (the Loss object has
+    moved ``axis`` last already)."""
     if p.ndim != 2:
         raise ValueError(f"{name}: y_pred must have shape (n, classes); received shape {p.shape}")
-    if axis in (0, -2):
-        p = p.T
-    elif axis not in (1, -1):
-        raise ValueError(f"{name}: axis must be -1, 1 (classes in columns) or 0, -2 (classes in "
-                         f"rows); received axis={axis!r}")
     t = as_targets(y_true, p.dtype)
-    if axis in (0, -2) and t.shape == p.T.shape:
-        t = t.T
     if t.shape != p.shape:
         if looks_like_int_labels(t, p):
-            raise ValueError(f"{name}: y_true looks like integer class labels (shape {t.shape}) "
-                             f"but one-hot rows of shape {p.shape} were expected; use "
+            raise ValueError(f"{name}: y_true and y_pred must have the same shape; y_true "
+                             f"looks like integer class labels (shape {t.shape}) but one-hot "
+                             f"rows of shape {p.shape} were expected; use "
                              f"sparse_categorical_crossentropy for integer labels, or one-hot "
                              f"encode them")
         raise ValueError(f"{name}: y_true and y_pred must have the same shape (n, classes); "
@@ -194,10 +222,4 @@ def nonnegative_targets(name, y_true, p):
     return t, p
 
 
-def quiet_overflow(fn):
-    """Decorator for kernels that may overflow honestly (squares of 1e200): no warning."""
-    @wraps(fn)
-    def wrapped(*args, **kwargs):
-        with np.errstate(over="ignore"):
-            return fn(*args, **kwargs)
-    return wrapped
+

@@ -7,12 +7,12 @@ the mean over the d outputs; the gradient at the kink (margin exactly 1) is take
 import numpy as np
 
 from ._base import Loss
-from ._common import (REDUCED, as_targets, categorical, in_wider, looks_like_int_labels, mean_last,
-                      quiet_overflow, same_shape, two_diff)
+from ._common import (REDUCED, as_targets, categorical, in_wider, keep_nan, looks_like_int_labels,
+                      mul0, same_shape, two_diff)
 
 
 def _signed_labels(name):
-    def validate(y_true, p):
+    def validate(y_true, p, **_):
         t, p = same_shape(name, y_true, p)
         if np.all((t == 0) | (t == 1)):
             return 2 * t - 1, p
@@ -38,15 +38,12 @@ def _hinge(t, p):
     >>> float(L.hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]]))
     1.3
     """
-    return mean_last(np.maximum(1 - t * p, 0))
-
-
-def _hinge_grad(t, p):
-    return np.where(t * p < 1, -t, 0) / p.shape[-1]
+    m = 1 - t * p
+    return np.maximum(m, 0), keep_nan(np.where(m > 0, -t, 0), p)
 
 
 hinge = Loss(
-    "hinge", _hinge, _hinge_grad, validate=_signed_labels("hinge"), task="binary",
+    "hinge", _hinge, validate=_signed_labels("hinge"), task="binary",
     formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = -\frac{y_k}{d}[y_k\hat y_k < 1]",
     pros=("Margin-based (SVM): correct predictions beyond the margin cost nothing.",),
@@ -56,7 +53,6 @@ hinge = Loss(
 )
 
 
-@quiet_overflow
 def _squared_hinge(t, p):
     r"""Squared hinge loss of -1/1 (or 0/1) labels against raw scores.
 
@@ -71,16 +67,11 @@ def _squared_hinge(t, p):
     1.86
     """
     m = np.maximum(1 - t * p, 0)
-    return mean_last(m * m)
-
-
-@quiet_overflow
-def _squared_hinge_grad(t, p):
-    return -2 * t * np.maximum(1 - t * p, 0) / p.shape[-1]
+    return m * m, -2 * t * m
 
 
 squared_hinge = Loss(
-    "squared_hinge", _squared_hinge, _squared_hinge_grad,
+    "squared_hinge", _squared_hinge,
     validate=_signed_labels("squared_hinge"), task="binary",
     formula=r"\ell(y, \hat y) = \frac1d\sum_k \max(0, 1 - y_k\hat y_k)^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = -\frac{2y_k}{d}"
@@ -109,25 +100,19 @@ def _categorical_hinge(t, p):
     >>> float(L.categorical_hinge([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]]))
     1.4
     """
-    return np.maximum(_margin(t, p), 0)
-
-
-def _margin(t, p):
-    neg = np.max((1 - t) * p, axis=-1)
-    s, err = two_diff(neg, np.sum(t * p, axis=-1))
-    return (s + 1) + err
-
-
-@in_wider
-def _categorical_hinge_grad(t, p):
-    w = (1 - t) * p
-    j = np.argmax(w, axis=-1)[:, None]
+    neg = mul0(1 - t, p)
+    j = np.argmax(neg, axis=-1)[:, None]   # NaN wins both argmax and max: a NaN margin
+    top = np.max(neg, axis=-1)
+    s, err = two_diff(top, np.sum(mul0(t, p), axis=-1))
+    margin = np.where(np.isfinite(s), (s + 1) + err, s)   # TwoSum's error is NaN at inf
     g = -t
     np.put_along_axis(g, j, np.take_along_axis(g, j, -1) + np.take_along_axis(1 - t, j, -1), -1)
-    return g * (_margin(t, p) > 0)[:, None]
+    # a NaN margin (a NaN score, or inf - inf: an undefined limit) makes the row's gradient NaN
+    g = np.where(np.isnan(margin)[:, None], np.nan, g * (margin > 0)[:, None])
+    return np.maximum(margin, 0), g
 
 
-def _validate_categorical_hinge(y_true, p):
+def _validate_categorical_hinge(y_true, p, **_):
     t = as_targets(y_true, p.dtype)
     if looks_like_int_labels(t, p):
         raise ValueError("categorical_hinge: y_true looks like integer class labels "
@@ -136,7 +121,7 @@ def _validate_categorical_hinge(y_true, p):
 
 
 categorical_hinge = Loss(
-    "categorical_hinge", _categorical_hinge, _categorical_hinge_grad,
+    "categorical_hinge", _categorical_hinge, elementwise=False,
     validate=_validate_categorical_hinge, task="multiclass",
     formula=r"\ell(y, \hat y) = \max(0, 1 + \max_k (1 - y_k)\hat y_k - \sum_k y_k\hat y_k)"
             + REDUCED,

@@ -15,8 +15,8 @@ import numpy as np
 
 from .._validation import check_choice, check_number
 from ._base import Loss
-from ._common import (REDUCED, as_targets, binary_labels, categorical, check_range, mean_last,
-                      per_output, probabilities, tiny, two_diff)
+from ._common import (REDUCED, as_targets, binary_labels, categorical, check_range, keep_nan, mul0,
+                      probabilities, tiny, two_diff)
 
 
 def _check_smoothing(**params):
@@ -29,42 +29,46 @@ def _rowsum(x):
     return np.add.reduce(x, axis=-1)  # np.sum's wrapper costs 3 us per call on small arrays
 
 
-def log_probs(t, p):
-    """(log p, log(1 - p)) with both logs clamped at log(tiny): finite at p = 0 and p = 1."""
-    floor = tiny(p.dtype)
-    lp = np.log(np.maximum(p, floor))
-    with np.errstate(divide="ignore"):
-        lq = np.maximum(np.log1p(-p), np.log(floor))
-    return lp, lq
-
-
-def bce_terms(t, p, from_logits):
-    """Elementwise binary cross-entropy: -[t log p + (1 - t) log(1 - p)]."""
-    if from_logits:
-        # -t log s(z) - (1-t) log s(-z) = log1p(e^-|z|) + (1-t) max(z, 0) - t min(z, 0): three
-        # non-negative terms (max(z, 0) - t z would cancel for soft labels near 1)
-        return np.log1p(np.exp(-np.abs(p))) + ((1 - t) * np.maximum(p, 0) - t * np.minimum(p, 0))
-    lp, lq = log_probs(t, p)
-    return -(t * lp + (1 - t) * lq)
+def log_probs(p, floor):
+    """(log P, log Q), P = max(p, floor), Q = max(1 - p, floor): finite at p = 0 and p = 1."""
+    return np.log(np.maximum(p, floor)), np.maximum(np.log1p(-p), np.log(floor))
 
 
 def sigmoid_pair(z):
-    """(sigmoid(z), sigmoid(-z)), both to full relative accuracy."""
+    """(sigmoid(z), sigmoid(-z)), both to full relative accuracy (1 - sigmoid(z) is never
+    formed), exact limits at +-inf; and e = exp(-|z|)."""
     e = np.exp(-np.abs(z))
     pos = z >= 0
     one_e = 1 + e
-    return np.where(pos, 1, e) / one_e, np.where(pos, e, 1) / one_e
+    return np.where(pos, 1, e) / one_e, np.where(pos, e, 1) / one_e, e
 
 
-def bce_grad_terms(t, p, from_logits):
-    """Elementwise d bce / d y_pred: sigmoid(z) - t, or (p - t) / (p (1 - p))."""
+def bce_parts(t, p, from_logits, floor=None):
+    r"""Elementwise binary cross-entropy and its derivative, the one definition that the loss,
+    the focal loss and the fused sigmoid output use.
+
+    From logits z: :math:`\ell = \log(1 + e^{-|z|}) + (1-t)\max(z, 0) - t\min(z, 0)` (three
+    non-negative terms: no cancellation for soft labels near 1; a label of exactly 0 or 1
+    drops the infinite term at z = -+inf), :math:`\ell' = (1-t)\sigma(z) - t\sigma(-z)` (each
+    sigmoid to full relative accuracy, so the gradient is exact for 0/1 labels even where
+    :math:`\sigma(z)` rounds to 1).
+
+    From probabilities: :math:`\ell = -[t\log P + (1-t)\log Q]`, P = max(p, tiny), Q = max(1 - p,
+    tiny); :math:`\ell' = (p - t)/(p(1-p))` for soft labels (no cancellation at the optimum),
+    :math:`(1-t)/Q - t/P` for 0/1 labels and where p(1-p) underflows (exact there). ``floor``
+    is tiny of the caller's dtype (default: of p's).
+    """
     if from_logits:
-        # sigmoid(z) - t = ([z >= 0] - t) + c, c = -/+ e/(1 + e): exact for 0/1 labels
-        e = np.exp(-np.abs(p))
-        c = e / (1 + e)
-        pos = p >= 0
-        return (pos - t) + np.where(pos, -c, c)
-    return (p - t) / np.maximum(p * (1 - p), tiny(p.dtype))
+        sp, sn, e = sigmoid_pair(p)
+        v = np.log1p(e) + (mul0(1 - t, np.maximum(p, 0)) - mul0(t, np.minimum(p, 0)))
+        return v, mul0(1 - t, sp) - mul0(t, sn)
+    floor = tiny(p.dtype) if floor is None else floor
+    lp, lq = log_probs(p, floor)
+    v = -(t * lp + (1 - t) * lq)
+    split = (1 - t) / np.maximum(1 - p, floor) - t / np.maximum(p, floor)
+    pq = p * (1 - p)
+    soft = (t > 0) & (t < 1) & (pq >= floor)
+    return v, np.where(soft, (p - t) / np.where(soft, pq, 1), split)
 
 
 def softmax_parts(z):
@@ -73,18 +77,28 @@ def softmax_parts(z):
     Returns (d, E, S0): d = z - max z (exact: float32 works in float64, float64 adds the
     rounding error of the subtraction, found by TwoSum, to E), E = exp(d) (1 at the maxima) and
     S0 = sum of E over all but one maximum, so that logsumexp(z) = max z + log1p(S0) and
-    softmax = E / (1 + S0), each to a few ULP.
+    softmax = E / (1 + S0), each to a few ULP. -inf logits (masked classes) have E = 0; a row
+    whose maximum is a single +inf has d = 0 there (log-softmax 0: the limit) and -inf elsewhere;
+    a row with two +inf logits (an undefined limit), of -inf only, or holding NaN, is NaN.
     """
+    top = np.maximum.reduce(z, axis=-1, keepdims=True)
     if z.dtype == np.float32:
         d = z.astype(np.float64)
-        d -= np.maximum.reduce(z, axis=-1, keepdims=True)
+        d -= top
         e = np.exp(d)
     else:
-        d, err = two_diff(z, np.maximum.reduce(z, axis=-1, keepdims=True))
+        d, err = two_diff(z, top)
         e = np.exp(d)
-        e += e * err
-    top = d == 0
-    s0 = np.add.reduce(np.where(top, 0, e), axis=-1) + (np.add.reduce(top, axis=-1) - 1)
+        e += mul0(e, err)
+    inf_top = np.isposinf(top)
+    if inf_top.any():
+        # one +inf logit: the limit puts all mass there; several: it depends on how they grow
+        several = np.add.reduce(z == top, axis=-1, keepdims=True) > 1
+        d = np.where(inf_top, np.where(several, np.nan, np.where(z == top, 0.0, -np.inf)),
+                     d).astype(d.dtype)
+        e = np.where(inf_top, np.exp(d), e)
+    at_top = d == 0
+    s0 = np.add.reduce(np.where(at_top, 0, e), axis=-1) + (np.add.reduce(at_top, axis=-1) - 1)
     return d, e, s0[:, None]
 
 
@@ -94,19 +108,22 @@ def one_minus_softmax(d, e, s0):
 
 
 # ---------------------------------------------------------------- binary cross-entropy
-def _bce(t, p, from_logits=False, label_smoothing=0.0):
+def _bce(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
     r"""Binary cross-entropy, from probabilities or (``from_logits=True``) logits.
 
     .. math:: \ell(y, p) = -\frac{1}{d}\sum_{k}\bigl[y_k\log p_k + (1 - y_k)\log(1 - p_k)\bigr],
-              \quad p = \sigma(z)\ \text{from logits}
+              \quad \frac{\partial\ell}{\partial p_k} = \frac{p_k - y_k}{d\,p_k(1 - p_k)};
+              \quad p = \sigma(z),\ \frac{\partial\ell}{\partial z_k} = \frac{\sigma(z_k) - y_k}{d}
+              \ \text{from logits}
 
     Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
     (n, d), y_true alike (0/1 or soft labels in [0, 1], (n,) against (n, 1) accepted);
     per-sample (n,). ``label_smoothing`` s uses y(1 - s) + s/2 (Keras).
 
     Ours: exact logs, p = 0 or 1 against the label clamped at the smallest normal number (loss
-    708.4 in float64, monotone in p); logits via log1p(exp(-|z|)). Keras clips p to
-    [1e-7, 1 - 1e-7]; PyTorch ``binary_cross_entropy`` clamps the log at -100.
+    708.4 in float64, monotone in p); logits via log1p(exp(-|z|)), exact at z = +-inf (0 or
+    inf); a NaN prediction gives NaN for its sample. Keras clips p to [1e-7, 1 - 1e-7]; PyTorch
+    ``binary_cross_entropy`` clamps the log at -100. See :func:`bce_parts` for the numerics.
 
     >>> from actloss import losses as L
     >>> L.bce.per_sample([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]).round(3)
@@ -114,12 +131,7 @@ def _bce(t, p, from_logits=False, label_smoothing=0.0):
     >>> round(float(L.bce([1.0], [-1000.0], from_logits=True)), 1)
     1000.0
     """
-    return mean_last(bce_terms(t, p, from_logits))
-
-
-def _bce_grad(t, p, from_logits=False, label_smoothing=0.0):
-    g = bce_grad_terms(t, p, from_logits)
-    return per_output(g)
+    return bce_parts(t, p, from_logits)
 
 
 def smooth_labels(t, label_smoothing, classes):
@@ -130,15 +142,16 @@ def smooth_labels(t, label_smoothing, classes):
     return (t * (1 - s) + s / classes).astype(t.dtype)
 
 
-def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, **_):
+def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
     t, p = binary_labels("binary_crossentropy", y_true, p)
     probabilities("binary_crossentropy", p, from_logits)
     return smooth_labels(t, label_smoothing, 2), p
 
 
 binary_crossentropy = Loss(
-    "binary_crossentropy", _bce, _bce_grad, validate=_validate_bce,
-    params={"from_logits": False, "label_smoothing": 0.0}, check=_check_smoothing, task="binary",
+    "binary_crossentropy", _bce, validate=_validate_bce,
+    params={"from_logits": False, "label_smoothing": 0.0, "axis": -1}, check=_check_smoothing,
+    task="binary", link="sigmoid",
     formula=r"\ell(y, p) = -\frac1d\sum_k [y_k \log p_k + (1 - y_k)\log(1 - p_k)]" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = \frac{p_k - y_k}{d\,p_k(1 - p_k)},"
                        r"\quad \frac{\partial \ell}{\partial z_k} = \frac{\sigma(z_k) - y_k}{d}",
@@ -170,25 +183,19 @@ def _cce(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
     >>> L.cce.per_sample([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]).round(4)
     array([0.0513, 2.3026])
     """
-    if from_logits:
-        d, _, s0 = softmax_parts(p)
-        loss = _rowsum(t) * np.log1p(s0[:, 0]) - _rowsum(t * d)
-        return loss.astype(p.dtype, copy=False)
-    return -_rowsum(t * np.log(np.maximum(p, tiny(p.dtype))))
-
-
-def _cce_grad(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
     if not from_logits:
-        return -t / np.maximum(p, tiny(p.dtype))
+        P = np.maximum(p, tiny(p.dtype))
+        return -_rowsum(t * np.log(P)), -t / P
     d, e, s0 = softmax_parts(p)
-    s = np.add.reduce(t, axis=-1, keepdims=True)
-    g = e * (s / (1 + s0)) - t
-    # one-hot rows: p_c - 1 at the label, from the sum of the other probabilities
+    s = _rowsum(t)
+    loss = (s * np.log1p(s0[:, 0]) - _rowsum(mul0(t, d))).astype(p.dtype, copy=False)
+    g = e * (s[:, None] / (1 + s0)) - t
+    # one-hot rows: p_c - 1 at the label from the sum of the other probabilities (no cancellation)
     rows, c = np.arange(p.shape[0]), np.argmax(t, axis=-1)
-    hot = (t[rows, c] == 1) & (s[:, 0] == 1)
+    hot = (t[rows, c] == 1) & (s == 1)
     exact = -one_minus_softmax(d[rows, c], e[rows, c], s0[:, 0])
     g[rows, c] = np.where(hot, exact, g[rows, c])
-    return g.astype(p.dtype, copy=False)
+    return loss, keep_nan(g.astype(p.dtype, copy=False), p)
 
 
 def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -198,9 +205,9 @@ def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
 
 
 categorical_crossentropy = Loss(
-    "categorical_crossentropy", _cce, _cce_grad, validate=_validate_cce,
+    "categorical_crossentropy", _cce, elementwise=False, validate=_validate_cce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1},
-    check=_check_smoothing, task="multiclass",
+    check=_check_smoothing, task="multiclass", link="softmax",
     formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
@@ -223,7 +230,7 @@ def _labels(t, ignore_index):
     return rows, np.where(keep, t, 0), keep
 
 
-def _sparse(t, p, from_logits=False, ignore_index=None):
+def _sparse(t, p, from_logits=False, ignore_index=None, axis=-1):
     r"""Categorical cross-entropy of integer class labels, from probabilities or logits.
 
     .. math:: \ell(y, p) = -\log p_{y}, \quad \log p_y = z_y - \log\sum_j e^{z_j}\
@@ -246,27 +253,23 @@ def _sparse(t, p, from_logits=False, ignore_index=None):
     """
     rows, lab, keep = _labels(t, ignore_index)
     if from_logits:
-        d, _, s0 = softmax_parts(p)
-        loss = (np.log1p(s0[:, 0]) - d[rows, lab]).astype(p.dtype, copy=False)
-    else:
-        loss = -np.log(np.maximum(p[rows, lab], tiny(p.dtype)))
-    return loss if keep is None else np.where(keep, loss, 0)
-
-
-def _sparse_grad(t, p, from_logits=False, ignore_index=None):
-    rows, lab, keep = _labels(t, ignore_index)
-    if from_logits:
         d, e, s0 = softmax_parts(p)
+        loss = (np.log1p(s0[:, 0]) - d[rows, lab]).astype(p.dtype, copy=False)
         g = e / (1 + s0)
         g[rows, lab] = -one_minus_softmax(d[rows, lab], e[rows, lab], s0[:, 0])
-        g = g.astype(p.dtype, copy=False)
+        g = keep_nan(g.astype(p.dtype, copy=False), p)
     else:
+        P = np.maximum(p[rows, lab], tiny(p.dtype))
+        loss = -np.log(P)
         g = np.zeros_like(p)
-        g[rows, lab] = -1 / np.maximum(p[rows, lab], tiny(p.dtype))
-    return g if keep is None else g * keep[:, None]
+        g[rows, lab] = -1 / P
+        g = keep_nan(g, p)
+    if keep is None:
+        return loss, g
+    return np.where(keep, loss, 0), np.where(keep[:, None], g, 0)
 
 
-def _validate_sparse(y_true, p, from_logits=False, ignore_index=None,
+def _validate_sparse(y_true, p, from_logits=False, ignore_index=None, axis=-1,
                      name="sparse_categorical_crossentropy"):
     if p.ndim != 2:
         raise ValueError(f"{name}: y_pred must have shape (n, classes); received shape {p.shape}")
@@ -290,7 +293,7 @@ def _validate_sparse(y_true, p, from_logits=False, ignore_index=None,
     return t.astype(np.int64), p
 
 
-def _count_kept(t, from_logits=False, ignore_index=None):
+def _count_kept(t, from_logits=False, ignore_index=None, axis=-1):
     return t.shape[0] if ignore_index is None else int(np.count_nonzero(t != ignore_index))
 
 
@@ -301,9 +304,10 @@ def _check_ignore(**params):
 
 
 sparse_categorical_crossentropy = Loss(
-    "sparse_categorical_crossentropy", _sparse, _sparse_grad, validate=_validate_sparse,
-    params={"from_logits": False, "ignore_index": None}, check=_check_ignore, count=_count_kept,
-    task="multiclass",
+    "sparse_categorical_crossentropy", _sparse, elementwise=False, validate=_validate_sparse,
+    params={"from_logits": False, "ignore_index": None, "axis": -1},
+    param_aliases={"ignore_class": "ignore_index"}, check=_check_ignore, count=_count_kept,
+    task="multiclass", link="softmax",
     formula=r"\ell(y, p) = -\log p_y" + REDUCED.replace("{n}", "{n'}"),
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[k = y]}{p_y}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
@@ -335,15 +339,12 @@ def _log_loss(t, p):
     0.279777
     """
     if p.shape[-1] == 1:
-        return bce_terms(t, p, False)[:, 0]
+        v, g = bce_parts(t, p, False)
+        return v[:, 0], g
     return _cce(t, p)
 
 
-def _log_loss_grad(t, p):
-    return bce_grad_terms(t, p, False) if p.shape[-1] == 1 else _cce_grad(t, p)
-
-
-def _validate_log_loss(y_true, p):
+def _validate_log_loss(y_true, p, **_):
     if p.ndim == 2 and p.shape[1] > 1:
         t = as_targets(y_true, p.dtype)
         if t.shape != p.shape:
@@ -360,7 +361,7 @@ def _validate_log_loss(y_true, p):
 
 
 log_loss = Loss(
-    "log_loss", _log_loss, _log_loss_grad, validate=_validate_log_loss, task="classification",
+    "log_loss", _log_loss, elementwise=False, validate=_validate_log_loss, task="classification",
     formula=r"\ell(y, p) = -\sum_k [y = k] \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[y = k]}{p_k}\ "
                        r"(\text{binary: } \frac{p - y}{p(1-p)})",

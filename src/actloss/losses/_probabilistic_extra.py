@@ -8,26 +8,22 @@ import numpy as np
 
 from .._validation import check_number
 from ._base import Loss
-from ._common import (REDUCED, binary_labels, check_range, in_wider, mean_last,
-                      nonnegative_targets, probabilities, same_shape, tiny)
-from ._probabilistic import _check_smoothing, bce_terms, log_probs, sigmoid_pair, smooth_labels
+from ._common import (REDUCED, binary_labels, check_range, in_wider, mul0, nonnegative_targets,
+                      probabilities, same_shape, tiny)
+from ._probabilistic import _check_smoothing, bce_parts, sigmoid_pair, smooth_labels
 
 
 # ---------------------------------------------------------------- binary focal cross-entropy
 def _focal_parts(t, p, from_logits, dtype):
-    """(bce, q = 1 - p_t, p(1 - p), p - t, dbce/dp) elementwise, each without cancellation."""
+    """(bce, dbce/dy_pred, q = 1 - p_t, dP/dy_pred) elementwise, each without cancellation, with
+    the clamps of the caller's ``dtype`` (the kernel runs wider)."""
+    bce, dbce = bce_parts(t, p, from_logits, p.dtype.type(tiny(dtype)))
     if from_logits:
-        sp, sn = sigmoid_pair(p)
-        bce = bce_terms(t, p, True)
-        slope = None
+        sp, sn, _ = sigmoid_pair(p)
+        dpdz = sp * sn
     else:
-        sp, sn = p, 1 - p
-        lp, lq = log_probs(t, p)
-        floor = tiny(dtype)
-        bce = -(t * np.maximum(lp, np.log(floor)) + (1 - t) * np.maximum(lq, np.log(floor)))
-        slope = (p - t) / np.maximum(p * (1 - p), floor)
-    q = t * sn + (1 - t) * sp
-    return bce, q, sp * sn, (1 - t) * sp - t * sn, slope
+        sp, sn, dpdz = p, 1 - p, 1
+    return bce, dbce, mul0(t, sn) + mul0(1 - t, sp), dpdz
 
 
 def _balance(t, alpha):
@@ -35,7 +31,8 @@ def _balance(t, alpha):
 
 
 @in_wider(pass_dtype=True)
-def _focal(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0, dtype=None):
+def _focal(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0, axis=-1,
+           dtype=None):
     r"""Binary focal cross-entropy (Keras): BCE down-weighted on well-classified examples.
 
     .. math:: \ell(y, p) = \frac{1}{d}\sum_k \alpha_k (1 - p_{t,k})^\gamma\,
@@ -53,24 +50,17 @@ def _focal(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0, 
     >>> L.binary_focal_crossentropy.per_sample([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]).round(3)
     array([0.33 , 0.206])
     """
-    bce, q, _, _, _ = _focal_parts(t, p, from_logits, dtype)
-    return mean_last(_balance(t, alpha) * q ** gamma * bce)
-
-
-@in_wider(pass_dtype=True)
-def _focal_grad(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0, dtype=None):
-    bce, q, dpdz, p_minus_t, slope = _focal_parts(t, p, from_logits, dtype)
+    bce, dbce, q, dpdz = _focal_parts(t, p, from_logits, dtype)
+    qg = q ** gamma
     live = q > 0  # q = 0 only where p = y exactly, where bce = 0 as well
-    qs = np.where(live, q, 1)
-    factor = np.where(live, gamma * qs ** (gamma - 1) * bce, 0) * (1 - 2 * t)
-    if from_logits:
-        g = factor * dpdz + q ** gamma * p_minus_t
-    else:
-        g = factor + q ** gamma * slope
-    return _balance(t, alpha) * g / p.shape[-1]
+    dq = (1 - 2 * t) * dpdz                                       # d q / d y_pred
+    first = mul0(dq, np.where(live, gamma * np.where(live, q, 1) ** (gamma - 1) * bce, 0))
+    a = _balance(t, alpha)
+    return a * mul0(qg, bce), a * (first + mul0(qg, dbce))
 
 
-def _validate_focal(y_true, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0):
+def _validate_focal(y_true, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0,
+                    axis=-1):
     t, p = binary_labels("binary_focal_crossentropy", y_true, p)
     probabilities("binary_focal_crossentropy", p, from_logits)
     return smooth_labels(t, label_smoothing, 2), p
@@ -84,9 +74,10 @@ def _check_focal(**params):
 
 
 binary_focal_crossentropy = Loss(
-    "binary_focal_crossentropy", _focal, _focal_grad, validate=_validate_focal,
-    params={"gamma": 2.0, "alpha": None, "from_logits": False, "label_smoothing": 0.0},
-    check=_check_focal, task="binary",
+    "binary_focal_crossentropy", _focal, validate=_validate_focal,
+    params={"gamma": 2.0, "alpha": None, "from_logits": False, "label_smoothing": 0.0,
+            "axis": -1},
+    check=_check_focal, task="binary", link="sigmoid",
     formula=r"\ell = \frac1d\sum_k \alpha_k (1 - p_{t,k})^\gamma\,\mathrm{bce}(y_k, p_k)"
             + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p} = \alpha_t\left[\gamma(1-p_t)^"
@@ -128,15 +119,10 @@ def _kld(t, p, dtype=None):
     0.4581
     """
     q = np.maximum(p, tiny(dtype))
-    return np.sum(t * _log_ratio(t, q), axis=-1)
+    return np.sum(t * _log_ratio(t, q), axis=-1), -t / q
 
 
-@in_wider(pass_dtype=True)
-def _kld_grad(t, p, dtype=None):
-    return -t / np.maximum(p, tiny(dtype))
-
-
-def _validate_kld(y_true, p):
+def _validate_kld(y_true, p, **_):
     t, p = same_shape("kl_divergence", y_true, p)
     check_range("kl_divergence", "y_true", t, 0, 1, " (a probability distribution)")
     probabilities("kl_divergence", p)
@@ -144,7 +130,7 @@ def _validate_kld(y_true, p):
 
 
 kl_divergence = Loss(
-    "kl_divergence", _kld, _kld_grad, validate=_validate_kld, task="distribution",
+    "kl_divergence", _kld, elementwise=False, validate=_validate_kld, task="distribution",
     formula=r"\ell(y, p) = \sum_k y_k \log\frac{y_k}{p_k}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}",
     pros=("Zero exactly when the distributions agree; cross-entropy minus the target's entropy.",),
@@ -155,7 +141,7 @@ kl_divergence = Loss(
 
 
 # ---------------------------------------------------------------- Poisson
-@in_wider(pass_dtype=True)
+@in_wider(pass_dtype=True, widest=True)
 def _poisson(t, p, dtype=None):
     r"""Poisson negative log-likelihood without the constant log(y!) (Keras).
 
@@ -168,28 +154,51 @@ def _poisson(t, p, dtype=None):
     smallest normal number, the gradient saturating at the largest float). PyTorch
     ``PoissonNLLLoss`` takes log-rates by default (``exp(z) - y z``).
 
+    .. math:: \frac{\partial\ell}{\partial\hat y_k} = \frac{\hat y_k - y_k}{d\,\hat y_k}
+
+    Near its zero crossings (p = y log p) the value cancels: it runs in 80-bit long double, and
+    the few entries that cancel deeper than that carries are redone with :mod:`decimal` at 40
+    digits, so the value stays within a few ULP there too.
+
     >>> from actloss import losses as L
     >>> float(L.poisson([[0., 1.], [0., 0.]], [[1., 1.], [0., 0.]]))
     0.5
     """
-    return mean_last(p - t * np.log(np.maximum(p, tiny(dtype))))
-
-
-@in_wider(pass_dtype=True)
-def _poisson_grad(t, p, dtype=None):
+    P = np.maximum(p, tiny(dtype))
     big = np.finfo(dtype).max
-    g = np.clip(1 - t / np.maximum(p, tiny(dtype)), -big, big)
-    return g / p.shape[-1]
+    tlogp = mul0(t, np.log(P))
+    # p = inf: the limit p - t log p = inf (p - t log p would be inf - inf), gradient 1
+    v = np.where(p == np.inf, np.inf, p - tlogp)
+    deep = np.abs(v) < np.abs(tlogp) * _DEEP[np.dtype(dtype)]
+    if deep.any():
+        v[deep] = [_exact_poisson(a, b) for a, b in zip(t[deep], P[deep])]
+    return v, np.where(p == np.inf, 1, np.clip((P - t) / P, -big, big))
 
 
-def _validate_poisson(y_true, p):
+# |p - t log p| below this fraction of |t log p| is beyond long double's 64 bits for a 4-ULP
+# result of the dtype (with margin): redo those entries exactly
+_DEEP = {np.dtype(np.float32): 2.0 ** -36, np.dtype(np.float64): 2.0 ** -8}
+
+
+def _exact_poisson(t, p):
+    """p - t log p for one entry, with decimal arithmetic at 40 significant digits (inputs are
+    exact binary fractions, so the only roundings are those of ln and of the final result)."""
+    import decimal
+    with decimal.localcontext() as ctx:
+        ctx.prec = 40
+        tp = decimal.Decimal(float(t)), decimal.Decimal(float(p))
+        return float(tp[1] - tp[0] * tp[1].ln())
+
+
+def _validate_poisson(y_true, p, **_):
     t, p = nonnegative_targets("poisson", y_true, p)
-    check_range("poisson", "y_pred", p, 0, None, " (a Poisson rate must be non-negative)")
+    check_range("poisson", "y_pred", p, 0, None, " (a Poisson rate must be non-negative)",
+                allow_nan=True)
     return t, p
 
 
 poisson = Loss(
-    "poisson", _poisson, _poisson_grad, validate=_validate_poisson, output_range="(-inf, inf)",
+    "poisson", _poisson, validate=_validate_poisson, output_range="(-inf, inf)",
     task="count",
     formula=r"\ell(y, \hat y) = \frac1d\sum_k (\hat y_k - y_k \log \hat y_k)" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac1d\left(1 - "

@@ -10,11 +10,10 @@ import numpy as np
 
 from .._validation import check_number
 from ._base import Loss
-from ._common import REDUCED, in_wider, mean_last, per_output, quiet_overflow, same_shape, validator
+from ._common import REDUCED, in_wider, same_shape, scaled_rows, validator
 
 
 # ---------------------------------------------------------------- mean squared error
-@quiet_overflow
 def _mse(t, p):
     r"""Mean squared error.
 
@@ -30,16 +29,11 @@ def _mse(t, p):
     0.5
     """
     e = p - t
-    return mean_last(e * e)
-
-
-@quiet_overflow
-def _mse_grad(t, p):
-    return (p - t) * (2 / p.shape[-1])
+    return e * e, 2 * e
 
 
 mean_squared_error = Loss(
-    "mean_squared_error", _mse, _mse_grad, validate=validator(same_shape, "mean_squared_error"),
+    "mean_squared_error", _mse, validate=validator(same_shape, "mean_squared_error"),
     formula=r"\ell(y, \hat y) = \frac{1}{d}\sum_{k=1}^{d} (\hat y_k - y_k)^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{2}{d}(\hat y_k - y_k)",
     pros=("Smooth; the maximum-likelihood loss under Gaussian noise.",),
@@ -50,53 +44,41 @@ mean_squared_error = Loss(
 
 
 # ---------------------------------------------------------------- root mean squared error
-def _scaled(e):
-    """(m, r) with e = m * r and max|r| = 1 per row (m = 0 for a zero row): no overflow or
-    underflow when squaring r."""
-    m = np.max(np.abs(e), axis=-1, keepdims=True)
-    return m, e / np.where(m > 0, m, 1)
-
-
 @in_wider
 def _rmse(t, p):
     r"""Root mean squared error of each sample.
 
-    .. math:: \ell(y, \hat y) = \sqrt{\frac{1}{d}\sum_{k=1}^{d} (\hat y_k - y_k)^2}
+    .. math:: \ell(y, \hat y) = \sqrt{\frac{1}{d}\sum_{k=1}^{d} (\hat y_k - y_k)^2}, \quad
+              \frac{\partial\ell}{\partial\hat y_k} = \frac{\hat y_k - y_k}{d\,\ell}
 
     Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n,) or
-    (n, d), y_true alike; per-sample (n,). Computed with scaling, so errors of 1e200 and 1e-300
-    are exact (no overflow or underflow of the squares).
+    (n, d), y_true alike; per-sample (n,). Computed with e scaled by max |e| first (value and
+    gradient), so errors of 1e200 and 1e-300 are exact (no overflow or underflow of the
+    squares). The gradient at a zero error is 0; an infinite error gives inf with gradient
+    sign(e)/sqrt(d) there and 0 elsewhere (the limit); two or more infinite errors give NaN
+    gradient entries there (the limit depends on how they grow).
 
     Ours: the per-sample RMSE, then the reduction (the custom Keras loss
     ``sqrt(mean(square(e), axis=-1))``); with one output per sample it equals |e|, so the batch
     'mean' equals MAE. Peers: scikit-learn ``root_mean_squared_error`` and Keras's
     ``RootMeanSquaredError`` metric take the root after averaging over all samples:
-    ``sqrt(L.mse(y, p))``. The gradient at a zero error is 0.
+    ``sqrt(L.mse(y, p))``.
 
     >>> from actloss import losses as L
     >>> L.rmse.per_sample([[0., 0.], [0., 0.]], [[3., 4.], [1., 1.]])
     array([3.53553391, 1.        ])
     """
     e = p - t
-    if e.shape[-1] == 1:
-        return np.abs(e[:, 0])
-    m, r = _scaled(e)
-    return m[:, 0] * np.sqrt(np.mean(r * r, axis=-1))
-
-
-@in_wider
-def _rmse_grad(t, p):
-    e = p - t
-    d = e.shape[-1]
-    if d == 1:
-        return np.sign(e)
-    _, r = _scaled(e)
+    m, r = scaled_rows(e)
     rms = np.sqrt(np.mean(r * r, axis=-1, keepdims=True))
-    return r / (d * np.where(rms > 0, rms, 1))
+    g = r / (p.shape[-1] * np.where(rms > 0, rms, 1))
+    # several infinite errors: the gradient's direction depends on how they grow (undefined)
+    several = np.add.reduce(np.isinf(e), axis=-1, keepdims=True) > 1
+    return (m * rms)[:, 0], np.where(several & np.isinf(e), np.nan, g)
 
 
 root_mean_squared_error = Loss(
-    "root_mean_squared_error", _rmse, _rmse_grad,
+    "root_mean_squared_error", _rmse, elementwise=False,
     validate=validator(same_shape, "root_mean_squared_error"),
     formula=r"\ell(y, \hat y) = \sqrt{\frac{1}{d}\sum_{k} (\hat y_k - y_k)^2}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{\hat y_k - y_k}{d\,\ell}"
@@ -123,16 +105,12 @@ def _mae(t, p):
     >>> float(L.mae([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]]))
     0.5
     """
-    return mean_last(np.abs(p - t))
-
-
-def _mae_grad(t, p):
-    g = np.sign(p - t)
-    return per_output(g)
+    e = p - t
+    return np.abs(e), np.sign(e)
 
 
 mean_absolute_error = Loss(
-    "mean_absolute_error", _mae, _mae_grad, validate=validator(same_shape, "mean_absolute_error"),
+    "mean_absolute_error", _mae, validate=validator(same_shape, "mean_absolute_error"),
     formula=r"\ell(y, \hat y) = \frac{1}{d}\sum_{k} |\hat y_k - y_k|" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = "
                        r"\frac{1}{d}\operatorname{sign}(\hat y_k - y_k)",
@@ -144,7 +122,6 @@ mean_absolute_error = Loss(
 
 
 # ---------------------------------------------------------------- smooth L2 (half MSE)
-@quiet_overflow
 def _smooth_l2(t, p):
     r"""Smooth L2: half the mean squared error.
 
@@ -159,16 +136,11 @@ def _smooth_l2(t, p):
     2.5
     """
     e = p - t
-    return mean_last(0.5 * (e * e))
-
-
-def _smooth_l2_grad(t, p):
-    e = p - t
-    return per_output(e)
+    return 0.5 * (e * e), e
 
 
 smooth_l2 = Loss(
-    "smooth_l2", _smooth_l2, _smooth_l2_grad, validate=validator(same_shape, "smooth_l2"),
+    "smooth_l2", _smooth_l2, validate=validator(same_shape, "smooth_l2"),
     formula=r"\ell(y, \hat y) = \frac{1}{2d}\sum_{k} (\hat y_k - y_k)^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{1}{d}(\hat y_k - y_k)",
     pros=("The gradient is the error itself.",),
@@ -201,18 +173,14 @@ def _huber(t, p, delta=1.0):
     >>> float(L.huber([[0., 1.], [0., 0.]], [[0.6, 0.4], [0.4, 0.6]]))
     0.155
     """
-    a = np.abs(p - t)
+    e = p - t
+    a = np.abs(e)
     m = np.minimum(a, delta)
-    return mean_last(m * (a - 0.5 * m))
-
-
-def _huber_grad(t, p, delta=1.0):
-    g = np.clip(p - t, -delta, delta)
-    return per_output(g)
+    return m * (a - 0.5 * m), np.clip(e, -delta, delta)
 
 
 huber = Loss(
-    "huber", _huber, _huber_grad, validate=validator(same_shape, "huber"),
+    "huber", _huber, validate=validator(same_shape, "huber"),
     params={"delta": 1.0}, check=_check_positive("delta"),
     formula=r"\ell = \frac1d\sum_k \tfrac12 e_k^2 \ (|e_k|\le\delta),\ "
             r"\delta(|e_k| - \tfrac12\delta)\ (|e_k|>\delta)" + REDUCED,
@@ -244,21 +212,17 @@ def _smooth_l1(t, p, beta=1.0):
     >>> float(L.smooth_l1([0., 0.], [0.5, 2.0]))
     0.8125
     """
-    a = np.abs(p - t)
-    if beta == 0:
-        return mean_last(a)
-    m = np.minimum(a, beta)
-    return mean_last(np.where(a < beta, (0.5 * m) * m / beta, a - 0.5 * beta))
-
-
-def _smooth_l1_grad(t, p, beta=1.0):
     e = p - t
-    g = np.sign(e) if beta == 0 else np.clip(e, -beta, beta) / beta
-    return per_output(g)
+    a = np.abs(e)
+    if beta == 0:
+        return a, np.sign(e)
+    m = np.minimum(a, beta)
+    return (np.where(a < beta, (0.5 * m) * m / beta, a - 0.5 * beta),
+            np.clip(e, -beta, beta) / beta)
 
 
 smooth_l1 = Loss(
-    "smooth_l1", _smooth_l1, _smooth_l1_grad,
+    "smooth_l1", _smooth_l1,
     validate=validator(same_shape, "smooth_l1"),
     params={"beta": 1.0}, check=_check_positive("beta"),
     formula=r"\ell = \frac1d\sum_k \frac{e_k^2}{2\beta}\ (|e_k|<\beta),\ "

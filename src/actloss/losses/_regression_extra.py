@@ -9,7 +9,7 @@ double where available) and round once.
 import numpy as np
 
 from ._base import Loss
-from ._common import REDUCED, in_wider, mean_last, nonnegative_targets, same_shape, validator
+from ._common import REDUCED, in_wider, nonnegative_targets, same_shape, scaled_rows, validator
 
 _LN2 = np.log(np.longdouble(2))
 _SWITCH = 4.0  # log_cosh: log1p(2 sinh(a/2)^2) below, a - log 2 + log1p(exp(-2a)) above
@@ -32,19 +32,15 @@ def _log_cosh(t, p):
     >>> round(float(L.log_cosh([[0., 1.], [0., 0.]], [[1., 1.], [0., 0.]])), 6)
     0.108445
     """
-    a = np.abs(p - t)
+    e = p - t
+    a = np.abs(e)
     s = np.sinh(0.5 * np.minimum(a, _SWITCH))
     big = (a - _LN2.astype(a.dtype)) + np.log1p(np.exp(-2 * np.maximum(a, _SWITCH)))
-    return mean_last(np.where(a < _SWITCH, np.log1p(2 * (s * s)), big))
-
-
-@in_wider
-def _log_cosh_grad(t, p):
-    return np.tanh(p - t) / p.shape[-1]
+    return np.where(a < _SWITCH, np.log1p(2 * (s * s)), big), np.tanh(e)
 
 
 log_cosh = Loss(
-    "log_cosh", _log_cosh, _log_cosh_grad,
+    "log_cosh", _log_cosh,
     validate=validator(same_shape, "log_cosh"),
     formula=r"\ell(y, \hat y) = \frac1d\sum_k \log\cosh(\hat y_k - y_k)" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac1d\tanh(\hat y_k - y_k)",
@@ -75,16 +71,13 @@ def _mape(t, p):
     >>> float(L.mape([[2., 1.], [2., 3.]], [[1., 1.], [1., 0.]]))
     50.0
     """
-    return mean_last(100 * (np.abs(p - t) / np.maximum(np.abs(t), _KERAS_EPS)))
-
-
-@in_wider
-def _mape_grad(t, p):
-    return 100 * np.sign(p - t) / (np.maximum(np.abs(t), _KERAS_EPS) * p.shape[-1])
+    e = p - t
+    scale = 100 / np.maximum(np.abs(t), _KERAS_EPS)
+    return np.abs(e) * scale, np.sign(e) * scale
 
 
 mean_absolute_percentage_error = Loss(
-    "mean_absolute_percentage_error", _mape, _mape_grad,
+    "mean_absolute_percentage_error", _mape,
     validate=validator(same_shape, "mean_absolute_percentage_error"),
     formula=r"\ell = \frac{100}{d}\sum_k \frac{|\hat y_k - y_k|}{\max(|y_k|, 10^{-7})}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{100}{d}\,"
@@ -124,18 +117,15 @@ def _msle(t, p):
     >>> round(float(L.msle([[0., 1.], [0., 0.]], [[1., 1.], [1., 0.]])), 6)
     0.240227
     """
-    r = _log1p_ratio(t, np.maximum(p, 0))
-    return mean_last(r * r)
-
-
-@in_wider
-def _msle_grad(t, p):
     q = np.maximum(p, 0)
-    return np.where(p >= 0, 2 * _log1p_ratio(t, q) / (1 + q), 0) / p.shape[-1]
+    r = _log1p_ratio(t, q)
+    # d/dq = 2 r / (1 + q); its limit at q = inf is 0 (log grows slower than q)
+    g = np.where(q == np.inf, 0, 2 * r / (1 + q))
+    return r * r, np.where(p < 0, 0, g)
 
 
 mean_squared_logarithmic_error = Loss(
-    "mean_squared_logarithmic_error", _msle, _msle_grad,
+    "mean_squared_logarithmic_error", _msle,
     validate=validator(nonnegative_targets, "mean_squared_logarithmic_error"),
     formula=r"\ell = \frac1d\sum_k (\log(1 + \max(\hat y_k, 0)) - \log(1 + y_k))^2" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y_k} = \frac{2}{d}\,"
@@ -151,9 +141,8 @@ mean_squared_logarithmic_error = Loss(
 # ---------------------------------------------------------------- cosine similarity
 def _unit(x):
     """(x / |x|, |x|) row-wise, scaled so the squares neither overflow nor underflow; a zero row
-    gives (0, 0)."""
-    m = np.max(np.abs(x), axis=-1, keepdims=True)
-    r = x / np.where(m > 0, m, 1)
+    gives (0, 0); a row with infinite entries the direction of those entries."""
+    m, r = scaled_rows(x)
     norm = np.sqrt(np.sum(r * r, axis=-1, keepdims=True))
     return r / np.where(norm > 0, norm, 1), m * norm
 
@@ -176,20 +165,16 @@ def _cosine(t, p):
     -0.5
     """
     tu, _ = _unit(t)
-    pu, _ = _unit(p)
-    return -np.sum(tu * pu, axis=-1)
-
-
-@in_wider
-def _cosine_grad(t, p):
-    tu, _ = _unit(t)
     pu, norm = _unit(p)
     c = np.sum(tu * pu, axis=-1, keepdims=True)
-    return -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
+    # several infinite entries: the direction of p, hence the cosine, is undefined (NaN); the
+    # gradient, of size 1/|p|, still tends to 0
+    several = np.add.reduce(np.isinf(p), axis=-1) > 1
+    return np.where(several, np.nan, -c[:, 0]), -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
 
 
 cosine_similarity = Loss(
-    "cosine_similarity", _cosine, _cosine_grad,
+    "cosine_similarity", _cosine, elementwise=False, params={"axis": -1},
     validate=validator(same_shape, "cosine_similarity"), output_range="[-1, 1]",
     formula=r"\ell(y, \hat y) = -\frac{y\cdot\hat y}{\lVert y\rVert\lVert\hat y\rVert}" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y} = -\frac{1}{\lVert\hat y\rVert}"

@@ -70,25 +70,13 @@ def _train_step(model, xb, tb, wb, mt, metrics):
     h = xb
     for layer, w in zip(layers, ws):
         h = layer.forward(h, w, True)
-    c = 1.0 / h.shape[0] if model._mean else 1.0
-    if model._kernel is not None:  # the model's own kernels (fused: h becomes p)
-        loss, g, h = model._kernel(h, tb, c, wb)
-    else:
-        lossf = model._train_loss
-        vals = lossf.per_sample_unchecked(tb, h)
-        g = lossf.grad_unchecked(tb, h)
-        if wb is None:
-            loss = float(np.add.reduce(vals)) * c
-            g *= c
-        else:
-            loss = float(np.dot(vals, wb)) * c
-            g *= (wb * c).reshape((-1,) + (1,) * (g.ndim - 1))
+    loss, g = model._kernel(h, tb, wb)  # the loss and its one reduction (losses.reduce)
     for layer in model._reg_layers:
         loss += layer.regularization_loss()
     if not math.isfinite(loss):
         return None
     if metrics:
-        p = _output_probs(model, h) if model._kernel is None else h
+        p = _output_probs(model, h)
         for metric, t in zip(metrics, mt):
             metric.update_state(t, p)
     for i in range(len(layers) - 1, -1, -1):
@@ -116,8 +104,7 @@ def _evaluate_prepared(model, X, T, W, MT, metrics):
     n, chunk = len(T), eval_chunk(model)
     for metric in metrics:
         metric.reset_state()
-    total = 0.0
-    lossf = model._train_loss
+    values = np.empty(n, model.dtype)
     for a in range(0, n, chunk):
         xb = X[a:a + chunk]
         if xb.dtype != model.dtype:
@@ -126,19 +113,12 @@ def _evaluate_prepared(model, X, T, W, MT, metrics):
         h = xb
         for layer, w in zip(model._layers, ws):
             h = layer.forward(h, w, None)  # None: inference, logits kept at a fused output
-        wb = None if W is None else W[a:a + chunk]
-        if model._kernel is not None:
-            loss, _, h = model._kernel(h, T[a:a + chunk], 1.0, wb)
-            total += loss
-        else:
-            vals = lossf.per_sample_unchecked(T[a:a + chunk], h)
-            total += float(np.sum(vals, dtype=np.float64)) if wb is None else \
-                float(np.dot(vals.astype(np.float64), wb))
+        values[a:a + chunk] = model._kernel(h, T[a:a + chunk], None, "none", grad=False)[0]
         if metrics:
-            p = _output_probs(model, h) if model._kernel is None else h
+            p = _output_probs(model, h)
             for metric, t in zip(metrics, MT):
                 metric.update_state(t[a:a + chunk], p)
-    loss = total / n if model._mean else total
+    loss = model._kernel.loss.reduce(T, values, W)[0]
     loss += sum(layer.regularization_loss() for layer in model._reg_layers)
     return {"loss": loss, **{metric.name: metric.result() for metric in metrics}}
 
@@ -191,7 +171,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     if not model.built and not is_iter:
         model._prepare_x(x if isinstance(x, np.ndarray) else np.asarray(x))
     _setup(model)
-    model._kernel, model._frozen = None, []
+    model._kernel, model._frozen = _fused.select(model.loss, None, model._fused, 0), []
     if is_iter:
         if not model.built:
             raise ValueError("With a batch generator the model must know its input shape: give "
@@ -391,17 +371,13 @@ def trace(model, x, y, sample_weight):
     _checks.check_lengths(n, yv)
     T = _data.prepare_targets(model, yv, n)
     W = _data.sample_weights(yv, sample_weight, None, n, model.dtype)
-    c = 1.0 / n if model._mean else 1.0
-    scale = (np.full(n, c) if W is None else W * c).astype(model.dtype)
-    scale = scale.reshape((-1,) + (1,) * (outs[-1].ndim - 1))
     at = pre[-1] if model._fused else outs[-1]
-    vals = model._train_loss.per_sample_unchecked(T, at)
-    loss = float(np.dot(vals.astype(np.float64), scale.reshape(-1)))
+    vals, g = model._train_loss.value_and_grad_unchecked(T, at)
+    loss, g = model._train_loss.reduce(T, vals, W, g)
     loss += sum(layer.regularization_loss() for layer in model._reg_layers)
-    g = model._train_loss.grad_unchecked(T, at) * scale
     out_grads = [None] * len(layers)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out_grads[-1] = model.loss.grad_unchecked(T, outs[-1]) * scale
+    vals, g_out = model.loss.value_and_grad_unchecked(T, outs[-1])
+    out_grads[-1] = model.loss.reduce(T, vals, W, g_out)[1]
     for i in range(len(layers) - 1, -1, -1):
         if i < len(layers) - 1 or not model._fused:
             out_grads[i] = g.copy()
