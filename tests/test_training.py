@@ -137,7 +137,7 @@ def test_bad_arguments(x):
         Dense(0)
     with pytest.raises(ValueError, match="rate"):
         Dropout(1.0)
-    with pytest.raises(TypeError, match="layer such as Dense"):
+    with pytest.raises(ValueError, match=r"Only instances of .* \(such as Dense"):
         Sequential().add("dense")
     with pytest.raises(ValueError, match="input shape"):
         Sequential([Dense(1)]).summary() or Sequential([Dense(1)]).build()

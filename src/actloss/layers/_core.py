@@ -42,8 +42,11 @@ class Dense(Layer):
 
     >>> from actloss.layers import Dense
     >>> d = Dense(3, activation="relu")
-    >>> d.build((4,)), d.count_params()
-    ((3,), 15)
+    >>> d.build((None, 4))
+    >>> d.output_shape, d.count_params(), d.compute_output_shape((None, 4))
+    ((3,), 15, (None, 3))
+    >>> Dense(2, kernel_initializer="ones")(np.ones((1, 4)))
+    array([[4., 4.]], dtype=float32)
     """
 
     _prefix = "dense"
@@ -53,7 +56,8 @@ class Dense(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense: expected units to be a positive int; received units={units!r}")
+            raise ValueError(f"Dense: expected units to be a positive integer; received "
+                             f"units={units!r}")
         for label, value in (("activity_regularizer", activity_regularizer),
                              ("kernel_constraint", kernel_constraint),
                              ("bias_constraint", bias_constraint)):
@@ -76,7 +80,7 @@ class Dense(Layer):
         fit = on and self.use_bias and self.activation.name == "relu" and not self.logits_output
         self._fast = _kernels.relu_kernels(dtype) if fit else None
 
-    def compute_output_shape(self, input_shape):
+    def output_sample_shape(self, input_shape):
         if len(input_shape) != 1:
             raise ValueError(f"Dense {self.name!r} expects flat samples of shape (d,); received "
                              f"input shape {tuple(input_shape)}. Put a Flatten() layer before it.")
@@ -105,11 +109,14 @@ class Dense(Layer):
         ws["x"] = x
         z = np.matmul(x, self.kernel, out=ws["z"])
         fast = self._fast
-        if fast is not None and z.dtype == self.bias.dtype:
+        record = "pre" in ws  # the diagnostics ask for x W + b
+        if fast is not None and z.dtype == self.bias.dtype and not record:
             fast[0](z, self.bias)  # z = relu(z + b) in one pass
             return z
         if self.use_bias:
             z += self.bias
+        if record:
+            ws["pre"] = z.copy()
         act = self.activation
         if (self.logits_output and training is not False) or act.name == "linear":
             return z
@@ -137,6 +144,9 @@ class Dense(Layer):
         if need_input_grad:
             return np.matmul(g, self.kernel.T, out=ws["gin"])
         return None
+
+    def penalized(self) -> bool:
+        return self.kernel_regularizer is not None or self.bias_regularizer is not None
 
     def regularization_loss(self):
         total = 0.0
@@ -179,6 +189,8 @@ class Activation(Layer):
 
     def forward(self, x, ws, training):
         ws["x"] = x
+        if "pre" in ws:
+            ws["pre"] = x.copy()
         if self.logits_output and training is not False:
             return x
         return self.activation.forward(x, out=ws["y"])
@@ -238,7 +250,7 @@ class Flatten(Layer):
 
     _prefix = "flatten"
 
-    def compute_output_shape(self, input_shape):
+    def output_sample_shape(self, input_shape):
         return (int(math.prod(input_shape)),)
 
     def forward(self, x, ws, training):
@@ -247,5 +259,3 @@ class Flatten(Layer):
     def backward(self, g, ws, need_input_grad):
         return g.reshape(g.shape[0], *self.input_shape)
 
-
-LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}

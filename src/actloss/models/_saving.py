@@ -26,6 +26,7 @@ import numpy as np
 
 FORMAT = "actloss-model"
 VERSION = 1
+MODEL_CLASSES: dict = {}  # {"Sequential": class}, filled by _sequential.py (no import back)
 
 
 def _npy_bytes(a: np.ndarray) -> bytes:
@@ -129,11 +130,11 @@ def _array(zf, name, path) -> np.ndarray:
 
 def _build_from(header, path):
     from ..layers import deserialize
-    from ._sequential import Sequential
     from .._config import floatx, set_floatx
     config = header["model"]
     try:
-        model = Sequential([deserialize(c) for c in config["layers"]], name=config["name"])
+        model = MODEL_CLASSES["Sequential"]([deserialize(c) for c in config["layers"]],
+                                            name=config["name"])
         if config.get("input_shape") is not None:
             model._input_shape = tuple(config["input_shape"])
     except (KeyError, TypeError, ValueError) as err:
