@@ -183,7 +183,7 @@ def test_progbar_keras_layout_wraps_at_80_columns_without_cutting():
     bar.update(12, _long_logs(), final=True)
     last_draw = stream.getvalue().split("\x1b[2K")[-1]  # after rich's last erase-line code
     final = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last_draw).rstrip("\n").split("\n")
-    assert final[0].startswith("12/12 " + "━" * 20 + " 0s ")
+    assert re.match(r"12/12 ━{20} \d+s \d+[mu]?s/step - ", final[0]), final[0]
     assert "ms/step - accuracy: 0.9700 - loss: 0.0800" in final[0]
     joined = " - ".join(line.strip() for line in final)
     for key, value in sorted(_long_logs().items()):
@@ -217,3 +217,53 @@ def test_evaluate_and_predict_show_progress(xy, capsys, verbose):
     m.evaluate(*xy, verbose=0)
     m.predict(xy[0], verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_early_stopping_restores_best_weights_without_stopping_early(xy):
+    """Keras 3: restore_best_weights=True restores the best epoch's weights at the end of
+    training, also when patience never ran out."""
+    seen = []
+
+    class Record(C.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(self.model.get_weights())
+
+    es = C.EarlyStopping(monitor="val_loss", patience=10, restore_best_weights=True)
+    m = _model()
+    h = m.fit(*xy, epochs=4, verbose=0,
+              callbacks=[Scripted([3.0, 1.0, 2.0, 2.5]), Record(), es])
+    assert len(h.epoch) == 4 and es.stopped_epoch == 0 and es.best_epoch == 1
+    assert all(np.array_equal(a, b) for a, b in zip(m.get_weights(), seen[1]))
+    assert not all(np.array_equal(a, b) for a, b in zip(seen[3], seen[1]))
+
+
+def test_terminate_on_nan_raise_error(xy):
+    from actloss.optimizers import SGD
+
+    class Track(C.Callback):
+        ended = False
+
+        def on_train_end(self, logs=None):
+            Track.ended = True
+
+    m = _model()
+    m.compile(optimizer=SGD(learning_rate=1e30), loss="mse")
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
+            m.fit(*xy, epochs=3, batch_size=8, verbose=0,
+                  callbacks=[Track(), C.TerminateOnNaN(raise_error=True)])
+    assert not Track.ended  # Keras: no on_train_end after the error
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        h = m.fit(*xy, epochs=3, batch_size=8, verbose=0,
+                  callbacks=[Track(), C.TerminateOnNaN(raise_error=False)])
+    assert Track.ended and len(h.epoch) == 1
+
+
+@pytest.mark.parametrize("make", [lambda: C.ReduceLROnPlateau(monitor="loss", patience=1),
+                                  lambda: C.LearningRateScheduler(lambda e, lr: lr / 2)])
+def test_lr_callbacks_refuse_a_schedule(xy, make):
+    from actloss.optimizers import Adam, schedules
+    m = _model()
+    m.compile(optimizer=Adam(schedules.ExponentialDecay(0.1, 10, 0.5)), loss="mse")
+    with pytest.raises(TypeError, match="created with a `LearningRateSchedule`"):
+        m.fit(*xy, epochs=2, verbose=0, callbacks=[make()])

@@ -15,8 +15,8 @@ def test_dense_shapes_and_attributes():
     m = Sequential([d])
     assert d.kernel.shape == (3, 5) and d.bias is None and len(d.get_weights()) == 1
     assert m.output_shape == (None, 5)
-    with pytest.raises(ValueError, match="Flatten"):
-        Sequential([Dense(2, input_shape=(3, 4))]).build()
+    m = Sequential([Dense(2, input_shape=(3, 4))])  # Keras: the last axis, others kept
+    assert m.output_shape == (None, 3, 2) and m.layers[0].kernel.shape == (4, 2)
 
 
 @pytest.mark.parametrize("act", sorted({a.name for a in activations.REGISTRY}))

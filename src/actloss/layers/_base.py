@@ -136,7 +136,15 @@ class Layer:
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape) -> None:
-        """Fix the input shape, given as Keras's batch shape ``(None, d)`` (or ``(d,)``)."""
+        """Keras's ``build``: fix the input shape, given as a batch shape ``(None, d)`` (or
+        ``(d,)``), and create the layer's own weights (``floatx``). In a model the model
+        creates the weights instead, in its flat vector (:meth:`build_shapes` only)."""
+        self.build_shapes(input_shape)
+        if self.weight_specs():
+            allocate_weights([self], floatx_dtype(), _rng())
+
+    def build_shapes(self, input_shape) -> None:
+        """Fix the input and output shapes (no weights)."""
         self.input_shape = sample_shape(input_shape)
         self.output_shape = self.output_sample_shape(self.input_shape)
         self.built = True
@@ -240,7 +248,7 @@ class Layer:
             raise ValueError(f"layer {self.name!r} expects a batch of shape (batch, ...); "
                              f"received an array of shape {x.shape}")
         if not self.built:
-            self.build((None, *x.shape[1:]))
+            self.build_shapes((None, *x.shape[1:]))
         if not self._weights and self.weight_specs():
             allocate_weights([self], floatx_dtype(), _rng())
         if tuple(x.shape[1:]) != tuple(self.input_shape):

@@ -81,13 +81,11 @@ class Dense(Layer):
         self._fast = _kernels.relu_kernels(dtype) if fit else None
 
     def output_sample_shape(self, input_shape):
-        if len(input_shape) != 1:
-            raise ValueError(f"Dense {self.name!r} expects flat samples of shape (d,); received "
-                             f"input shape {tuple(input_shape)}. Put a Flatten() layer before it.")
-        return (self.units,)
+        # Keras: the last axis is transformed, the others kept: (n, t, d) -> (n, t, units)
+        return (*tuple(input_shape)[:-1], self.units)
 
     def weight_specs(self):
-        specs = [("kernel", (self.input_shape[0], self.units), self.kernel_initializer)]
+        specs = [("kernel", (self.input_shape[-1], self.units), self.kernel_initializer)]
         if self.use_bias:
             specs.append(("bias", (self.units,), self.bias_initializer))
         return specs
@@ -99,13 +97,28 @@ class Dense(Layer):
             self.bias, self.bias_grad = weights[1], grads[1]
 
     def workspace(self, batch, dtype):
-        ws = {"z": np.empty((batch, self.units), dtype),
-              "gin": np.empty((batch, self.input_shape[0]), dtype)}
+        out = (batch, *self.output_shape)
+        ws = {"z": np.empty(out, dtype), "gin": np.empty((batch, *self.input_shape), dtype)}
         if self.activation.backward_uses_input:
-            ws["y"] = np.empty((batch, self.units), dtype)
+            ws["y"] = np.empty(out, dtype)
         return ws
 
+    def _forward_nd(self, x, ws, training):
+        """Inputs of rank > 2 (Keras's Dense on ``(n, t, d)``): the same arithmetic on the
+        ``(n*t, d)`` view, with 2-D views of the buffers."""
+        flat = {k: v.reshape(-1, v.shape[-1]) for k, v in ws.items()
+                if k in ("z", "gin", "y")}
+        if "pre" in ws:
+            flat["pre"] = None
+        ws["flat"], ws["x_shape"] = flat, x.shape
+        y = self.forward(x.reshape(-1, x.shape[-1]), flat, training)
+        if "pre" in ws:
+            ws["pre"] = flat["pre"].reshape(*x.shape[:-1], self.units)
+        return y.reshape(*x.shape[:-1], self.units)
+
     def forward(self, x, ws, training):
+        if x.ndim > 2:
+            return self._forward_nd(x, ws, training)
         ws["x"] = x
         z = np.matmul(x, self.kernel, out=ws["z"])
         fast = self._fast
@@ -125,6 +138,9 @@ class Dense(Layer):
         return act.forward(z, out=z)  # fused in place: backward reads only y
 
     def backward(self, g, ws, need_input_grad):
+        if g.ndim > 2:
+            gin = self.backward(g.reshape(-1, self.units), ws["flat"], need_input_grad)
+            return None if gin is None else gin.reshape(ws["x_shape"])
         fast = self._fast
         if fast is not None and g.dtype == self.bias.dtype:
             fast[1](g, ws["z"], self.bias_grad)  # g *= y > 0 and its column sums, one pass

@@ -33,19 +33,24 @@ from ._base import Layer
 
 
 def _axes(axis, ndim: int, argname="axis") -> tuple:
-    """Keras axes (batch axis counted, negatives allowed) as sorted non-negative ints."""
+    """Keras axes (batch axis counted, negatives allowed) as sorted non-negative ints; an
+    axis out of bounds, the batch axis or the same axis twice raise ValueError (Keras)."""
     axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
     out = []
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"Expected {argname} to be an int or a list of ints; received "
                             f"{argname}={axis!r}")
-        b = int(a) + ndim if a < 0 else int(a)
-        if not 1 <= b < ndim:
-            raise ValueError(f"Invalid {argname}={axis!r} for inputs of rank {ndim} (batch axis "
-                             f"included): expected axes in [1, {ndim - 1}] or [-{ndim - 1}, -1]")
-        out.append(b)
-    return tuple(sorted(set(out)))
+        if not -ndim <= a < ndim:
+            raise ValueError(f"Axis {a} is out of bounds for inputs of rank {ndim} (batch axis "
+                             f"included). Received: {argname}={axis!r}")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"Duplicate axes are not allowed. Received: {argname}={axis!r}")
+    if 0 in out:
+        raise ValueError(f"Invalid {argname}={axis!r}: axis 0 is the batch axis, whose size is "
+                         f"not fixed; normalize over the feature axes (1 .. {ndim - 1})")
+    return tuple(sorted(out))
 
 
 class _Normalization(Layer):
@@ -88,8 +93,8 @@ class _Normalization(Layer):
             shape[a] = self.input_shape[a - 1]
         return tuple(shape)
 
-    def build(self, input_shape) -> None:
-        super().build(input_shape)
+    def build_shapes(self, input_shape) -> None:
+        super().build_shapes(input_shape)
         _axes(self.axis, len(self.input_shape) + 1)  # raises on a bad axis now
 
     def _affine_specs(self) -> list:
@@ -308,6 +313,14 @@ class LayerNormalization(_Normalization):
 
     def _param_axes(self):
         return _axes(self.axis, len(self.input_shape) + 1)
+
+    def build_shapes(self, input_shape) -> None:
+        super().build_shapes(input_shape)
+        self.axis = list(self._param_axes())  # Keras: canonical, sorted, non-negative
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        _axes(self.axis, len(tuple(input_shape)))
+        return super().compute_output_shape(input_shape)
 
     def weight_specs(self):
         return self._affine_specs()

@@ -55,7 +55,7 @@ def check_label_dtype(loss_name: str, y: np.ndarray, name: str = "y") -> None:
     if y.dtype.kind == "O" and not any(isinstance(v, str) for v in y.reshape(-1)[:100]):
         return
     classes = np.unique(y.astype(str))
-    shown = ", ".join(repr(c) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+    shown = ", ".join(repr(str(c)) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
     if loss_name in _checks.PROBABILITY_LOSSES or "hinge" in loss_name:
         raise ValueError(
             f"{name} holds text class labels ({shown}); the loss {loss_name!r} needs numbers. "

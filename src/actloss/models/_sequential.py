@@ -174,7 +174,7 @@ class Sequential:
             self._rng = np.random.default_rng(_new_seed())
         shape = self._input_shape
         for layer in self._layers:
-            layer.build((None, *shape))
+            layer.build_shapes((None, *shape))
             shape = layer.output_shape
         kept, self._kept_weights = self._kept_weights, None
         params, grads, sizes = allocate_weights(self._layers, self.dtype, self._rng, kept)
