@@ -520,3 +520,17 @@ def test_overflow_on_a_later_batch_restores_that_batch_only(rng):
     after = m.get_weights()
     assert len(cb.seen) == 3 and all(np.all(np.isfinite(w)) for w in after)
     assert all(np.array_equal(a, b) for a, b in zip(cb.seen[1], after))  # from before batch 3
+
+
+def test_pickled_model_trains_on(rng):
+    """Keras models pickle; an unpickled actloss model has its weights as views into a new flat
+    vector again, is compiled again, and predicts exactly as before."""
+    import pickle
+    x, y = rng.standard_normal((8, 2)), rng.integers(0, 2, 8)
+    m = Sequential([Dense(3, activation="relu", input_shape=(2,)), Dense(1, "sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    m.fit(x, y, verbose=0)
+    again = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(again.predict(x), m.predict(x))
+    assert np.shares_memory(again.layers[0].kernel, again._params) and again._fused
+    assert again.fit(x, y, verbose=0).history["accuracy"]

@@ -266,7 +266,9 @@ class ReduceLROnPlateau(Callback):
 
 
 class CSVLogger(Callback):
-    """Append one row per epoch (``epoch`` then the log keys) to a CSV file (Keras)."""
+    """Append one row per epoch (``epoch`` then the log keys, sorted) to a CSV file (Keras).
+    Keys missing in an epoch are written ``NA``; the ``val_`` columns exist from the first row
+    even when validation runs only every few epochs (``validation_freq``), as Keras's."""
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
@@ -284,6 +286,9 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self._writer is None:
             self._keys = sorted(logs)
+            if not any(k.startswith("val_") for k in self._keys):
+                # validation_freq > 1: the first epoch has no val_ keys yet (Keras adds them)
+                self._keys += ["val_" + k for k in self._keys]
             self._writer = csv.writer(self._file, delimiter=self.sep)
             if not self._header_written:
                 self._writer.writerow(["epoch", *self._keys])

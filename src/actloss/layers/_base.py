@@ -265,8 +265,47 @@ class Layer:
             self.commit(ws)
         return y
 
+    # pickling (Keras models pickle): catalog objects travel as their configs, since their
+    # functions may be lambdas; weights as plain arrays (a model rebinds them to its vector)
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for key, value in state.items():
+            kind = _catalog_kind(value)
+            if kind is not None:
+                state[key] = ("__actloss_catalog__", kind, value.get_config())
+        if "_fast" in state:
+            state["_fast"] = None  # compiled kernels: chosen again at the next fit
+        return state
+
+    def __setstate__(self, state):
+        for key, value in state.items():
+            if isinstance(value, tuple) and len(value) == 3 and value[0] == "__actloss_catalog__":
+                state[key] = _from_catalog(value[1], value[2])
+        self.__dict__.update(state)
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def _catalog_kind(value):
+    from .. import activations, initializers, regularizers
+    for kind, module, cls in (("activation", activations, "Activation"),
+                              ("initializer", initializers, "Initializer"),
+                              ("regularizer", regularizers, "Regularizer")):
+        klass = getattr(module, cls, None)
+        if isinstance(klass, type) and isinstance(value, klass):
+            return kind
+    return None
+
+
+def _from_catalog(kind, config):
+    from .. import activations, initializers, regularizers
+    config = dict(config) if isinstance(config, dict) else config
+    if kind == "activation":
+        name = config.pop("name")
+        return activations.get(name, **config)
+    module = initializers if kind == "initializer" else regularizers
+    return module.get(config)
 
 
 class InputSpec:

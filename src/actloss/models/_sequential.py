@@ -437,6 +437,36 @@ class Sequential:
             model._ensure_built()
         return model
 
+    def __getstate__(self):
+        """Pickling (Keras models pickle): the layers and the weights; the flat vectors, buffers
+        and training state are rebuilt on unpickling (the optimizer's moments are not kept:
+        ``model.save`` keeps them)."""
+        state = dict(self.__dict__)
+        if self.built:
+            state["_kept_weights"] = self.get_weights()
+        for key in ("_engine", "_params", "_segments"):
+            state.pop(key, None)
+        state["built"], state["_engine"] = False, None
+        if self._compiled:  # compiled again on unpickling, from the configs
+            state["_compile_config"] = (self.optimizer.get_config(), self.loss.get_config(),
+                                        [m if isinstance(m, str) else m.name
+                                         for m in self._metric_ids])
+        for key in ("optimizer", "loss", "_train_loss", "metrics", "history"):
+            state[key] = [] if key == "metrics" else None
+        state["_metric_ids"], state["_compiled"] = [], False
+        return state
+
+    def __setstate__(self, state):
+        compile_config = state.pop("_compile_config", None)
+        self.__dict__.update(state)
+        if self._kept_weights is not None:
+            self.build()
+        if compile_config is not None:
+            optimizer, loss, metrics = compile_config
+            loss = dict(loss)
+            self.compile(optimizer=optimizer, loss=_losses.get(loss.pop("name"), **loss),
+                         metrics=metrics)
+
     def __repr__(self):
         return f"<Sequential name={self.name!r} layers={len(self._layers)}>"
 
