@@ -119,7 +119,9 @@ def test_csv_logger(tmp_path, xy):
     path = tmp_path / "log.csv"
     _model().fit(*xy, epochs=3, verbose=0, callbacks=[C.CSVLogger(path)])
     rows = list(csv.reader(path.read_text().splitlines()))
-    assert rows[0] == ["epoch", "loss", "mae"] and len(rows) == 4
+    # Keras's columns: val_ ones from the first row, "NA" without validation data
+    assert rows[0] == ["epoch", "loss", "mae", "val_loss", "val_mae"] and len(rows) == 4
+    assert rows[1][3:] == ["NA", "NA"]
     _model().fit(*xy, epochs=2, verbose=0, callbacks=[C.CSVLogger(path, append=True)])
     assert len(path.read_text().splitlines()) == 6
 

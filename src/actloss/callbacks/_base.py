@@ -34,8 +34,16 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    # Keras: the train batch hooks call the older on_batch_* names by default
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
 
@@ -53,8 +61,10 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
         wants = [cb for cb in self.callbacks if getattr(cb, "batch_hooks", True)]
-        self.batch_begin = [cb for cb in wants if _overrides(cb, "on_train_batch_begin")]
-        self.batch_end = [cb for cb in wants if _overrides(cb, "on_train_batch_end")]
+        self.batch_begin = [cb for cb in wants if _overrides(cb, "on_train_batch_begin")
+                            or _overrides(cb, "on_batch_begin")]
+        self.batch_end = [cb for cb in wants if _overrides(cb, "on_train_batch_end")
+                          or _overrides(cb, "on_batch_end")]
 
     def call(self, hook: str, *args):
         for cb in self.callbacks:

@@ -158,7 +158,9 @@ class ModelCheckpoint(Callback):
                                    and not self.monitor_op(current, self.best)):
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to "
+                best = (np.inf if self.monitor_op is np.less else -np.inf) \
+                    if self.best is None else self.best
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {best:.5f} to "
                       f"{current:.5f}, saving model to {path}")
             self.best = current
         if self.save_weights_only:

@@ -18,6 +18,50 @@ from ._trace import Trace
 _IGNORED_COMPILE_ARGS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
 
 
+class NestedModel(Layer):
+    """A built model used as a layer of another (Keras's ``Sequential([model, Softmax()])``).
+
+    It runs the inner model's layers with the inner model's weights (shared: the inner model
+    keeps them in its own vector). actloss supports this for inference (``predict``,
+    ``model(x)``, ``evaluate``); training the outer model raises NotImplementedError: train the
+    inner model, whose weights the outer one then uses.
+    """
+
+    _prefix = "sequential"
+
+    def __init__(self, model, **kwargs):
+        super().__init__(name=model.name, **kwargs)
+        if not model.built:
+            raise ValueError(f"A model used as a layer must be built first (call it on data, "
+                             f"or give it an input shape); {model.name!r} is not")
+        self.model = model
+        self.input_shape = self._declared_input_shape = model._input_shape
+
+    def output_sample_shape(self, shape):
+        return self.model.compute_output_shape((None, *shape))[1:]
+
+    def count_params(self):
+        return self.model.count_params()
+
+    def trainable_flags(self):
+        return []
+
+    def forward(self, x, ws, training):
+        if training:
+            raise NotImplementedError(f"Training a model nested in another ({self.name!r}) is "
+                                      f"not supported by actloss; train the inner model itself")
+        y, _ = self.model._engine.forward(np.asarray(x, self.model.dtype), training)
+        return y
+
+    def backward(self, g, ws, need_input_grad):
+        raise NotImplementedError(f"Training a model nested in another ({self.name!r}) is not "
+                                  f"supported by actloss; train the inner model itself")
+
+    def get_config(self):
+        raise NotImplementedError("A model nested in another cannot be saved by actloss; save "
+                                  "the inner model")
+
+
 class Sequential:
     """A linear stack of layers (Keras ``Sequential``).
 
@@ -92,6 +136,8 @@ class Sequential:
                                  f"the first element")
             self._input_shape, self._has_input = layer.shape, True
             return
+        if isinstance(layer, Sequential):
+            layer = NestedModel(layer)
         if not isinstance(layer, Layer):
             raise ValueError(f"Only instances of actloss.layers.Layer (such as Dense(10)) can be "
                              f"added to a Sequential model. Received: {layer!r} (of type "
