@@ -178,6 +178,7 @@ def _long_logs():
 def test_progbar_keras_layout_wraps_at_80_columns_without_cutting():
     """Keras's layout; a line longer than 80 columns continues on an indented second line,
     broken between two metrics, each metric whole."""
+    pytest.importorskip("rich", reason="the 'progress' extra draws with rich")
     from actloss.callbacks import Progbar
     stream = _Terminal()
     bar = Progbar(12, verbose=1, stream=stream, width=80)

@@ -139,6 +139,8 @@ def test_bad_arguments(x):
         Dropout(1.0)
     with pytest.raises(ValueError, match=r"Only instances of .* \(such as Dense"):
         Sequential().add("dense")
+    with pytest.raises(TypeError, match="Only instances of"):  # what actloss raised before
+        Sequential().add("dense")
     with pytest.raises(ValueError, match="input shape"):
         Sequential([Dense(1)]).summary() or Sequential([Dense(1)]).build()
 

@@ -18,6 +18,11 @@ from ._trace import Trace
 _IGNORED_COMPILE_ARGS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
 
 
+class NotALayerError(ValueError, TypeError):
+    """``Sequential.add`` of something that is not a layer: Keras raises ValueError; earlier
+    actloss raised TypeError, so both ``except`` clauses keep working."""
+
+
 class NestedModel(Layer):
     """A built model used as a layer of another (Keras's ``Sequential([model, Softmax()])``).
 
@@ -139,9 +144,9 @@ class Sequential:
         if isinstance(layer, Sequential):
             layer = NestedModel(layer)
         if not isinstance(layer, Layer):
-            raise ValueError(f"Only instances of actloss.layers.Layer (such as Dense(10)) can be "
-                             f"added to a Sequential model. Received: {layer!r} (of type "
-                             f"{type(layer).__name__})")
+            raise NotALayerError(f"Only instances of actloss.layers.Layer (such as Dense(10)) "
+                                 f"can be added to a Sequential model. Received: {layer!r} (of "
+                                 f"type {type(layer).__name__})")
         if any(other.name == layer.name for other in self._layers):
             raise ValueError(f"All layers added to a Sequential model should have unique names. "
                              f"Name {layer.name!r} is already the name of a layer in this "
