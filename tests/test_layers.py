@@ -260,3 +260,16 @@ def test_activation_layers_values_and_configs():
     for layer in (ReLU(max_value=6.0), LeakyReLU(0.1), Softmax(axis=1), ELU(0.5)):
         again = deserialize(serialize(layer))
         assert type(again) is type(layer) and again.get_config() == layer.get_config()
+
+
+def test_layer_called_before_joining_a_model_keeps_its_weights():
+    """Keras: a layer built by a call keeps its weights when a model takes it in."""
+    d = Dense(2)
+    d(np.ones((1, 3)))
+    kernel = d.kernel.copy()
+    m = Sequential([d])
+    np.testing.assert_array_equal(m.layers[0].kernel, kernel)
+    assert np.shares_memory(m.layers[0].kernel, m._params)
+    drop = Dropout(0.5)  # outside a model, training=True draws from actloss's generator
+    y = drop(np.ones((4, 100), np.float32), training=True)
+    assert set(np.unique(y)) == {0.0, 2.0}

@@ -96,7 +96,7 @@ def allocate_weights(layers, dtype, rng, kept=None):
         k = 0
         for layer in layers:
             n = len(layer.weights)
-            if k + n <= len(kept) and all(a.shape == b.shape for a, b in
+            if k + n <= len(kept) and all(b is not None and a.shape == b.shape for a, b in
                                           zip(layer.weights, kept[k:k + n])):
                 layer.set_weights(kept[k:k + n])
             k += n
@@ -255,6 +255,8 @@ class Layer:
             raise ValueError(f"Input of shape {x.shape} is incompatible with the layer "
                              f"{self.name!r}: expected samples of shape {self.input_shape}, "
                              f"i.e. an input of shape {(None, *self.input_shape)}")
+        if getattr(self, "rng", 0) is None:  # Dropout outside a model: actloss's generator
+            self.rng = _rng()
         dtype = self._weights[0].dtype if self._weights else \
             (x.dtype if x.dtype.kind == "f" else floatx_dtype())
         x = np.asarray(x, dtype)

@@ -228,6 +228,11 @@ class Sequential:
             layer.build_shapes((None, *shape))
             shape = layer.output_shape
         kept, self._kept_weights = self._kept_weights, None
+        if kept is None and any(layer.weights for layer in self._layers):
+            # layers built on their own (layer(x), layer.build) keep their weights, as in Keras
+            kept = [w for layer in self._layers for w in
+                    (layer.get_weights() if len(layer.weights) == len(layer.weight_specs())
+                     else [None] * len(layer.weight_specs()))]
         params, grads, sizes = allocate_weights(self._layers, self.dtype, self._rng, kept)
         # the weights (one flat vector; layers hold views) and their per-tensor sizes
         self._params, self._segments = params, sizes
