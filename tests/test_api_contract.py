@@ -923,7 +923,7 @@ def test_train_writes_files_only_under_out(capsys, tmp_path, monkeypatch):
 
 MISSING_EXTRAS_SCRIPT = textwrap.dedent("""
     import contextlib, io, sys
-    for mod in ("matplotlib", "tqdm", "tqdm.auto", "sklearn", "distributed", "dask"):
+    for mod in ("matplotlib", "rich", "tqdm", "tqdm.auto", "sklearn", "distributed", "dask"):
         sys.modules[mod] = None   # as if the extra were not installed
     import numpy as np
     msgs = {}

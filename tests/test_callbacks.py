@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import sys
 
 import numpy as np
@@ -58,10 +59,16 @@ def test_early_stopping_min_delta_and_mode(xy):
     h = _model().fit(*xy, epochs=10, verbose=0, callbacks=[Scripted([5, 4.8, 4.6, 1, 1]), es])
     assert len(h.epoch) == 2  # 4.8 is not an improvement of more than 0.5
     es = C.EarlyStopping(monitor="val_accuracy", patience=1)
-    assert es.sign == 1
-    h = _model().fit(*xy, epochs=10, verbose=0,
-                     callbacks=[Scripted([0.5, 0.6, 0.55, 0.5], "val_accuracy"), es])
-    assert len(h.epoch) == 3
+    m = _model()
+    m.compile(optimizer="sgd", loss="mse", metrics=["mae", "accuracy"])
+    h = m.fit(*xy, epochs=10, verbose=0,
+              callbacks=[Scripted([0.5, 0.6, 0.55, 0.5], "val_accuracy"), es])
+    assert len(h.epoch) == 3 and es.monitor_op is np.greater  # accuracy: larger is better
+    es = C.EarlyStopping(monitor="mae", patience=1)
+    m.fit(*xy, epochs=1, verbose=0, callbacks=[es])
+    assert es.monitor_op is np.less
+    with pytest.raises(ValueError, match="maximized or minimized"):  # Keras: unknown name
+        m.fit(*xy, epochs=1, verbose=0, callbacks=[C.EarlyStopping(monitor="unknown")])
 
 
 def test_early_stopping_missing_monitor_warns(xy):
@@ -112,7 +119,9 @@ def test_csv_logger(tmp_path, xy):
     path = tmp_path / "log.csv"
     _model().fit(*xy, epochs=3, verbose=0, callbacks=[C.CSVLogger(path)])
     rows = list(csv.reader(path.read_text().splitlines()))
-    assert rows[0] == ["epoch", "loss", "mae"] and len(rows) == 4
+    # Keras's columns: val_ ones from the first row, "NA" without validation data
+    assert rows[0] == ["epoch", "loss", "mae", "val_loss", "val_mae"] and len(rows) == 4
+    assert rows[1][3:] == ["NA", "NA"]
     _model().fit(*xy, epochs=2, verbose=0, callbacks=[C.CSVLogger(path, append=True)])
     assert len(path.read_text().splitlines()) == 6
 
@@ -147,12 +156,117 @@ def test_progress_verbose_modes(xy, capsys, monkeypatch):
     assert "Epoch 2/2" in out and "2/2 - " in out and "loss: " in out and "mae: " in out
     _model().fit(*xy, epochs=1, verbose=0)
     assert capsys.readouterr().out == ""
-    _model().fit(*xy, epochs=1, verbose=1)
-    assert "2/2" in capsys.readouterr().out  # the tqdm bar
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # tqdm missing: one line per epoch
-    _model().fit(*xy, epochs=1, verbose=1)
-    captured = capsys.readouterr()
-    assert "actloss[progress]" in captured.err and "loss: " in captured.out
+    _model().fit(*xy, epochs=1, verbose=1)  # not a terminal: the final line, plain text
+    out = capsys.readouterr().out
+    assert re.search(r"^2/2 ━{20} \d+s \d+[mu]?s/step - loss: \d\.\d{4} - mae: \d\.\d{4}$",
+                     out, re.M), out
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
     _model().fit(*xy, epochs=1)  # 'auto' -> 2 when not a terminal
-    assert "ms/step" in capsys.readouterr().out
+    assert re.search(r"2/2 - \d+s - \d+[mu]?s/step - loss: ", capsys.readouterr().out)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _long_logs():
+    return {"loss": 0.08, "accuracy": 0.97, "val_loss": 0.1234, "val_accuracy": 0.95,
+            "precision": 0.9, "val_precision": 0.875}
+
+
+def test_progbar_keras_layout_wraps_at_80_columns_without_cutting():
+    """Keras's layout; a line longer than 80 columns continues on an indented second line,
+    broken between two metrics, each metric whole."""
+    pytest.importorskip("rich", reason="the 'progress' extra draws with rich")
+    from actloss.callbacks import Progbar
+    stream = _Terminal()
+    bar = Progbar(12, verbose=1, stream=stream, width=80)
+    bar.update(6, _long_logs())
+    bar.update(12, _long_logs(), final=True)
+    last_draw = stream.getvalue().split("\x1b[2K")[-1]  # after rich's last erase-line code
+    final = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last_draw).rstrip("\n").split("\n")
+    assert re.match(r"12/12 ━{20} \d+s \d+[mu]?s/step - ", final[0]), final[0]
+    assert "ms/step - accuracy: 0.9700 - loss: 0.0800" in final[0]
+    joined = " - ".join(line.strip() for line in final)
+    for key, value in sorted(_long_logs().items()):
+        assert f"{key}: {value:.4f}" in joined
+    assert all(len(line) <= 80 for line in final)
+    assert final[1].startswith("    ") and len(final) >= 2
+
+
+def test_progbar_plain_text_without_rich(monkeypatch):
+    from actloss.callbacks import Progbar
+    monkeypatch.setitem(sys.modules, "rich.console", None)  # the progress extra missing
+    stream = _Terminal()
+    bar = Progbar(12, verbose=1, stream=stream, width=80)
+    bar.update(3, _long_logs())
+    bar.update(12, _long_logs(), final=True)
+    out = stream.getvalue()
+    assert "\x1b" not in out and out.startswith("\r 3/12 ━━━━━" + "─" * 15)
+    last = out.split("\r")[-1].rstrip("\n").split("\n")
+    assert last[0].startswith("12/12 " + "━" * 20) and all(len(line) <= 80 for line in last)
+    assert "val_precision: 0.8750" in last[-1]
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_evaluate_and_predict_show_progress(xy, capsys, verbose):
+    m = _model()
+    m.evaluate(*xy, verbose=verbose)
+    out = capsys.readouterr().out
+    assert re.search(r"2/2 .*\d+s.* - loss: \d+\.\d{4} - mae: ", out), out  # 40 rows / 32
+    m.predict(xy[0], verbose=verbose)
+    assert "2/2" in capsys.readouterr().out
+    m.evaluate(*xy, verbose=0)
+    m.predict(xy[0], verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_early_stopping_restores_best_weights_without_stopping_early(xy):
+    """Keras 3: restore_best_weights=True restores the best epoch's weights at the end of
+    training, also when patience never ran out."""
+    seen = []
+
+    class Record(C.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(self.model.get_weights())
+
+    es = C.EarlyStopping(monitor="val_loss", patience=10, restore_best_weights=True)
+    m = _model()
+    h = m.fit(*xy, epochs=4, verbose=0,
+              callbacks=[Scripted([3.0, 1.0, 2.0, 2.5]), Record(), es])
+    assert len(h.epoch) == 4 and es.stopped_epoch == 0 and es.best_epoch == 1
+    assert all(np.array_equal(a, b) for a, b in zip(m.get_weights(), seen[1]))
+    assert not all(np.array_equal(a, b) for a, b in zip(seen[3], seen[1]))
+
+
+def test_terminate_on_nan_raise_error(xy):
+    from actloss.optimizers import SGD
+
+    class Track(C.Callback):
+        ended = False
+
+        def on_train_end(self, logs=None):
+            Track.ended = True
+
+    m = _model()
+    m.compile(optimizer=SGD(learning_rate=1e30), loss="mse")
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
+            m.fit(*xy, epochs=3, batch_size=8, verbose=0,
+                  callbacks=[Track(), C.TerminateOnNaN(raise_error=True)])
+    assert not Track.ended  # Keras: no on_train_end after the error
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        h = m.fit(*xy, epochs=3, batch_size=8, verbose=0,
+                  callbacks=[Track(), C.TerminateOnNaN(raise_error=False)])
+    assert Track.ended and len(h.epoch) == 1
+
+
+@pytest.mark.parametrize("make", [lambda: C.ReduceLROnPlateau(monitor="loss", patience=1),
+                                  lambda: C.LearningRateScheduler(lambda e, lr: lr / 2)])
+def test_lr_callbacks_refuse_a_schedule(xy, make):
+    from actloss.optimizers import Adam, schedules
+    m = _model()
+    m.compile(optimizer=Adam(schedules.ExponentialDecay(0.1, 10, 0.5)), loss="mse")
+    with pytest.raises(TypeError, match="created with a `LearningRateSchedule`"):
+        m.fit(*xy, epochs=2, verbose=0, callbacks=[make()])

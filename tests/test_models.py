@@ -131,7 +131,10 @@ def test_fused_training_step_is_p_minus_y(act, loss, kind, rng):
         tr = model.trace(x, y)
         p = model.predict(x)
         d = 2 if loss == "binary_crossentropy" else 1
-        np.testing.assert_allclose(tr.pre_activations[-1], tr.pre_activations[-1])
+        # the recorded pre-activation is x W + b of the last layer, from the weights alone
+        k0, b0, k1, b1 = model.get_weights()
+        np.testing.assert_allclose(tr.pre_activations[-1],
+                                   np.maximum(x @ k0 + b0, 0) @ k1 + b1, rtol=1e-12)
         # unfused reference: dL/dp from the loss, then the activation's vjp
         dl_dp = losses.get(loss).grad(y, p)
         dz = activations.get(act).vjp(tr.pre_activations[-1], dl_dp)
@@ -317,7 +320,9 @@ def test_ctrl_c_stops_at_end_of_batch(rng, capsys):
     x = rng.standard_normal((40, 3))
     m = Sequential([Dense(1, input_shape=(3,))])
     m.compile(optimizer="sgd", loss="mse")
-    h = m.fit(x, x[:, 0], epochs=5, batch_size=10, verbose=0, callbacks=[Interrupt()])
+    with pytest.raises(KeyboardInterrupt):  # re-raised after the batch, as Keras
+        m.fit(x, x[:, 0], epochs=5, batch_size=10, verbose=0, callbacks=[Interrupt()])
+    h = m.history
     assert h.epoch == [0] and len(h.history["loss"]) == 1
     assert m.optimizer.iterations == 4 + 2
     assert "interrupted" in capsys.readouterr().err
@@ -331,7 +336,7 @@ def test_frozen_layer_keeps_its_weights_even_with_trace_during_fit(rng):
     class Diagnose(Callback):  # the lab's per-epoch diagnostics call trace inside fit
         def on_epoch_end(self, epoch, logs=None):
             self.model.trace(x, y)
-            assert self.model._kernel is not None
+            assert self.model._engine.kernel is not None
 
     m = Sequential([Dense(4, activation="relu", input_shape=(3,), trainable=False),
                     Dense(1, activation="sigmoid")])
@@ -364,7 +369,7 @@ def test_dropout_only_in_training(rng):
     m.compile(loss="mse")
     x = np.ones((4, 1000), np.float32)
     np.testing.assert_array_equal(m.predict(x), x)
-    ws = m._workspace(4)
+    ws = m._engine.workspace(4)
     y = m.layers[0].forward(x, ws[0], True)
     assert set(np.unique(y)) == {0.0, 2.0} and abs(y.mean() - 1) < 0.1
     g = np.ones_like(x)
@@ -381,3 +386,126 @@ def test_digits_example_reaches_95_percent(capsys):
         sys.path.remove(EXAMPLES)
     print(f"digits test accuracy {accuracy:.4f}")
     assert accuracy >= 0.95
+
+
+def test_summary_counts_frozen_weights_as_non_trainable(capsys):
+    m = Sequential([Input(shape=(10,)), Dense(64, activation="relu", trainable=False),
+                    Dense(1, "sigmoid")])
+    m.summary()
+    out = capsys.readouterr().out
+    assert "Total params: 769" in out
+    assert "Trainable params: 65" in out and "Non-trainable params: 704" in out
+    assert [w.shape for w in m.non_trainable_weights] == [(10, 64), (64,)]
+    assert [w.shape for w in m.trainable_weights] == [(64, 1), (1,)]
+
+
+def _relative_imports(path):
+    """Every ``from . import x`` / ``from ._x import ...`` of a module, function level too."""
+    import ast
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_models_package_has_no_import_circle():
+    """models/_sequential -> _training -> _saving -> _sequential was a circle (through
+    function-level imports); the modules of actloss.models must import one way only."""
+    import pathlib
+    import actloss.models as pkg
+    folder = pathlib.Path(pkg.__file__).parent
+    graph = {p.stem: _relative_imports(p) for p in folder.glob("_*.py")}
+    graph = {k: {v for v in vs if v in graph and v != k} for k, vs in graph.items()}
+    state = {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for nxt in graph[node]:
+            assert state.get(nxt) != "open", f"import circle: {' -> '.join(stack + [nxt])}"
+            if nxt not in state:
+                visit(nxt, stack + [nxt])
+        state[node] = "done"
+
+    for node in graph:
+        if node not in state:
+            visit(node, [node])
+
+
+def test_no_private_module_of_another_package_is_imported():
+    """``from ..optimizers import _kernels`` (models) and ``from ..experiments._cell import``
+    (cli) reached into another package's private modules."""
+    import ast
+    import pathlib
+    root = pathlib.Path(actloss.__file__).parent
+    bad = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2 and node.module:
+                parts = node.module.split(".")
+                if len(parts) >= 2 and parts[1].startswith("_"):
+                    bad.append(f"{path.relative_to(root)}: from {'.' * node.level}{node.module}")
+                if len(parts) == 1 and not parts[0].startswith("_") and any(
+                        a.name.startswith("_") for a in node.names):
+                    bad.append(f"{path.relative_to(root)}: from {'.' * node.level}{node.module} "
+                               f"import {[a.name for a in node.names]}")
+    mine = [b for b in bad if b.startswith(("models", "cli/demo", "layers", "callbacks"))]
+    assert mine == []
+
+
+@pytest.mark.parametrize("batch_size", [64, 16])
+def test_overflowing_update_keeps_the_last_finite_weights(batch_size, rng):
+    """SGD(learning_rate=1e38) in float32: the first update overflows to inf. The weights after
+    fit are exactly those before that update (checked after every update, also when it is the
+    last batch of the last epoch: batch_size=64 gives one batch), and the warning says so."""
+    x = rng.standard_normal((64, 3)).astype(np.float32)
+    y = (x @ np.array([1.0, -2.0, 3.0], np.float32) * 10).astype(np.float32)
+    m = Sequential([Dense(8, activation="relu", input_shape=(3,)), Dense(1)])
+    m.compile(optimizer=SGD(learning_rate=1e38), loss="mse")
+    before = m.get_weights()
+    with pytest.warns(RuntimeWarning, match=r"last finite weights.*") as record:
+        h = m.fit(x, y, epochs=1, batch_size=batch_size, shuffle=False, verbose=0)
+    assert "epoch 1/1, batch 1" in str(record[0].message)
+    after = m.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    assert len(h.history["loss"]) == 1  # the epoch run is recorded (Keras keeps it too)
+
+
+def test_overflow_on_a_later_batch_restores_that_batch_only(rng):
+    from actloss.callbacks import Callback
+    x = rng.standard_normal((64, 3)).astype(np.float32)
+    y = (x[:, 0] * 1e3).astype(np.float32)
+    m = Sequential([Dense(1, input_shape=(3,))])
+    m.compile(optimizer=SGD(learning_rate=1.0), loss="mse")
+
+    class BlowUpAtBatch2(Callback):  # finite updates, then one that overflows
+        seen = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen.append(self.model.get_weights())
+            if batch == 1:
+                self.model.optimizer.learning_rate = 1e38
+
+    cb = BlowUpAtBatch2()
+    with pytest.warns(RuntimeWarning, match=r"batch 3\b"):
+        m.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0, callbacks=[cb])
+    after = m.get_weights()
+    assert len(cb.seen) == 3 and all(np.all(np.isfinite(w)) for w in after)
+    assert all(np.array_equal(a, b) for a, b in zip(cb.seen[1], after))  # from before batch 3
+
+
+def test_pickled_model_trains_on(rng):
+    """Keras models pickle; an unpickled actloss model has its weights as views into a new flat
+    vector again, is compiled again, and predicts exactly as before."""
+    import pickle
+    x, y = rng.standard_normal((8, 2)), rng.integers(0, 2, 8)
+    m = Sequential([Dense(3, activation="relu", input_shape=(2,)), Dense(1, "sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    m.fit(x, y, verbose=0)
+    again = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(again.predict(x), m.predict(x))
+    assert np.shares_memory(again.layers[0].kernel, again._params) and again._fused
+    assert again.fit(x, y, verbose=0).history["accuracy"]

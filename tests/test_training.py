@@ -137,7 +137,9 @@ def test_bad_arguments(x):
         Dense(0)
     with pytest.raises(ValueError, match="rate"):
         Dropout(1.0)
-    with pytest.raises(TypeError, match="layer such as Dense"):
+    with pytest.raises(ValueError, match=r"Only instances of .* \(such as Dense"):
+        Sequential().add("dense")
+    with pytest.raises(TypeError, match="Only instances of"):  # what actloss raised before
         Sequential().add("dense")
     with pytest.raises(ValueError, match="input shape"):
         Sequential([Dense(1)]).summary() or Sequential([Dense(1)]).build()
@@ -183,3 +185,134 @@ def test_compiled_kernels_train_bit_identically(dtype, monkeypatch, rng):
     for a, b in zip(wa, wb):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(pa, pb)
+
+
+# ------------------------------------------------------------------ Keras's training API
+def test_text_class_labels_say_how_to_encode_them(x):
+    labels = np.array(["cat", "dog"] * 5)
+    for loss, units, act in (("binary_crossentropy", 1, "sigmoid"),
+                             ("sparse_categorical_crossentropy", 2, "softmax"),
+                             ("categorical_crossentropy", 2, "softmax")):
+        with pytest.raises(ValueError, match=r"text class labels \('cat', 'dog'\).*np\.unique"
+                                             r".*return_inverse=True.*to_categorical"):
+            _clf(units, act, loss).fit(x, labels, verbose=0)
+    m = Sequential([Dense(1, input_shape=(3,))])
+    m.compile(loss="mse")
+    with pytest.raises(ValueError, match="numeric targets"):
+        m.fit(x, labels, verbose=0)
+
+
+def test_to_categorical_as_keras():
+    from actloss.utils import to_categorical
+    out = to_categorical(np.array([[1], [0], [2]]))
+    assert out.shape == (3, 3) and out.dtype == np.float64
+    np.testing.assert_array_equal(out, np.eye(3)[[1, 0, 2]])
+    assert to_categorical([0, 1], num_classes=4).shape == (2, 4)
+    assert to_categorical(np.zeros((2, 3), int), 2).shape == (2, 3, 2)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 1\]"):
+        to_categorical([0, 2], num_classes=2)
+    with pytest.raises(ValueError, match="integer class labels"):
+        to_categorical([0.5, 1.0])
+
+
+def test_train_test_predict_on_batch(x):
+    from actloss.optimizers import SGD
+    y = (x[:, 0] > 0).astype(int)
+    m = _clf(metrics=["accuracy"])
+    m.compile(optimizer=SGD(learning_rate=0.1), loss="binary_crossentropy",
+              metrics=["accuracy"])
+    before = m.get_weights()
+    expected = m.evaluate(x, y, verbose=0, return_dict=True)
+    logs = m.train_on_batch(x, y, return_dict=True)
+    assert set(logs) == {"loss", "accuracy"} and m.optimizer.iterations == 1
+    np.testing.assert_allclose(logs["loss"], expected["loss"], rtol=1e-5)  # before the update
+    assert not all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
+    loss, acc = m.test_on_batch(x, y)
+    np.testing.assert_allclose([loss, acc], m.evaluate(x, y, verbose=0), rtol=1e-6)
+    np.testing.assert_array_equal(m.predict_on_batch(x), m.predict(x, verbose=0))
+
+
+def test_validation_freq(x):
+    y = x[:, 0]
+    m = Sequential([Dense(1, input_shape=(3,))])
+    m.compile(optimizer="sgd", loss="mse")
+    from actloss.callbacks import Callback
+
+    class Keys(Callback):
+        seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append("val_loss" in logs)
+
+    m.fit(x, y, epochs=6, verbose=0, validation_data=(x, y), validation_freq=2,
+          callbacks=[Keys()])
+    assert Keys.seen == [False, True] * 3
+    Keys.seen.clear()
+    m.fit(x, y, epochs=4, verbose=0, validation_split=0.3, validation_freq=[1, 4],
+          callbacks=[Keys()])
+    assert Keys.seen == [True, False, False, True]
+    with pytest.raises(ValueError, match="validation_freq"):
+        m.fit(x, y, validation_data=(x, y), validation_freq=0)
+
+
+def test_history_keeps_the_epoch_where_the_loss_became_nan(rng):
+    """Keras's TerminateOnNaN test: a model whose loss overflows in the first batch; History
+    holds that epoch (its loss NaN or inf), not an empty dict."""
+    from actloss import callbacks, initializers
+    xt = rng.random((10, 3))
+    yt = np.eye(2)[rng.integers(0, 2, 10)]
+    m = Sequential()
+    for _ in range(5):
+        m.add(Dense(2, activation="relu", kernel_initializer=initializers.Constant(value=1e5)))
+    m.add(Dense(2))
+    m.compile(loss="mean_squared_error", optimizer="sgd")
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        h = m.fit(xt, yt, batch_size=4, validation_data=(xt, yt),
+                  callbacks=[callbacks.TerminateOnNaN()], epochs=20, verbose=0)
+    loss = h.history["loss"]
+    assert len(loss) == 1 and not np.isfinite(loss[0])
+    assert all(len(v) == 1 for v in h.history.values()) and h.epoch == [0]
+
+
+CTRL_C_SCRIPT = """
+import os, signal, sys
+import numpy as np
+from actloss.callbacks import Callback
+from actloss.layers import Dense
+from actloss.models import Sequential
+
+class Interrupt(Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.history.epoch == [0] and batch == 2:
+            self.weights = self.model.get_weights()
+            os.kill(os.getpid(), signal.SIGINT)   # Ctrl-C, as the terminal sends it
+
+x = np.random.default_rng(0).standard_normal((64, 3))
+m = Sequential([Dense(1, input_shape=(3,))])
+m.compile(optimizer="sgd", loss="mse")
+cb = Interrupt()
+try:
+    m.fit(x, x[:, 0], epochs=5, batch_size=8, verbose=0, callbacks=[cb])
+except KeyboardInterrupt:
+    same = all(np.array_equal(a, b) for a, b in zip(cb.weights, m.get_weights()))
+    print("interrupted", m.history.epoch, len(m.history.history["loss"]),
+          m.optimizer.iterations, same)
+    sys.exit(0)
+print("not interrupted")
+"""
+
+
+def test_ctrl_c_during_fit_reraises_after_the_batch(tmp_path):
+    """SIGINT from a callback in a subprocess: fit ends the current batch, keeps History and
+    the weights consistent, then raises KeyboardInterrupt (Keras) instead of carrying on."""
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["interrupted", "[0]", "1", str(8 + 3), "True"]
+    assert "interrupted (Ctrl-C) at epoch 2, batch 3" in out.stderr

@@ -48,4 +48,39 @@ def rng() -> np.random.Generator:
     return g
 
 
-__all__ = ["set_random_seed", "rng"]
+def to_categorical(x, num_classes=None) -> np.ndarray:
+    """One-hot encode integer class labels (Keras's ``utils.to_categorical``): labels of shape
+    ``(n,)`` (or ``(n, 1)``) give ``(n, num_classes)`` with a 1 in each row's class column.
+    ``num_classes`` defaults to ``max(x) + 1``. Returns float64, as Keras does for NumPy input.
+
+    >>> to_categorical([0, 2, 1]).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    """
+    a = np.asarray(x)
+    if a.dtype.kind not in "iub" and not (a.dtype.kind == "f" and a.size
+                                          and np.all(np.isfinite(a)) and np.all(a == np.rint(a))):
+        if a.size:
+            raise ValueError(f"to_categorical expects integer class labels; received an array of "
+                             f"dtype {a.dtype}" + (" (text labels: encode them first with "
+                             "np.unique(x, return_inverse=True))" if a.dtype.kind in "USO"
+                             else ""))
+    a = a.astype(np.int64)
+    shape = a.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    flat = a.reshape(-1)
+    if num_classes is None:
+        num_classes = int(flat.max()) + 1 if flat.size else 0
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ValueError(f"to_categorical: expected num_classes to be a positive integer; "
+                         f"received num_classes={num_classes!r}")
+    if flat.size and (flat.min() < 0 or flat.max() >= num_classes):
+        raise ValueError(f"to_categorical: labels must lie in [0, {num_classes - 1}]; received "
+                         f"labels in [{flat.min()}, {flat.max()}]")
+    out = np.zeros((flat.size, int(num_classes)))
+    out[np.arange(flat.size), flat] = 1
+    return out.reshape(*shape, int(num_classes))
+
+
+__all__ = ["set_random_seed", "rng", "to_categorical"]

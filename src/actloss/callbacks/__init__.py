@@ -8,9 +8,10 @@
 """
 
 from ._base import Callback, CallbackList, History, ProgressLogger
+from ._progress import Progbar
 from ._builtin import (CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint,
                        ReduceLROnPlateau, TerminateOnNaN)
 
-__all__ = ["Callback", "CallbackList", "History", "ProgressLogger", "EarlyStopping",
+__all__ = ["Callback", "CallbackList", "History", "ProgressLogger", "Progbar", "EarlyStopping",
            "ModelCheckpoint", "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau",
            "CSVLogger"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-import time
+
+from ._progress import Progbar
 
 
 class Callback:
@@ -33,8 +34,16 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    # Keras: the train batch hooks call the older on_batch_* names by default
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
 
@@ -52,8 +61,10 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
         wants = [cb for cb in self.callbacks if getattr(cb, "batch_hooks", True)]
-        self.batch_begin = [cb for cb in wants if _overrides(cb, "on_train_batch_begin")]
-        self.batch_end = [cb for cb in wants if _overrides(cb, "on_train_batch_end")]
+        self.batch_begin = [cb for cb in wants if _overrides(cb, "on_train_batch_begin")
+                            or _overrides(cb, "on_batch_begin")]
+        self.batch_end = [cb for cb in wants if _overrides(cb, "on_train_batch_end")
+                          or _overrides(cb, "on_batch_end")]
 
     def call(self, hook: str, *args):
         for cb in self.callbacks:
@@ -81,55 +92,55 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
 
 
-def _format_logs(logs: dict) -> str:
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+_HINTED = []
+
+
+def _hint_missing_rich() -> None:
+    """Once per process: say that the bar is plain text because the extra is missing."""
+    if _HINTED:
+        return
+    try:
+        import rich  # noqa: F401  (only checks that the extra is there)
+    except ImportError:
+        _HINTED.append(True)
+        print("actloss: rich is not installed (pip install 'actloss[progress]'); the progress "
+              "bar is drawn as plain text", file=sys.stderr)
 
 
 class ProgressLogger(Callback):
-    """Keras-like progress: ``verbose=1`` a tqdm bar per epoch (loss and metrics updated each
-    batch), ``2`` one line per epoch, ``0`` nothing. tqdm is the optional extra ``progress``;
-    without it ``verbose=1`` falls back to one line per epoch."""
+    """Keras's progress display for fit (see :mod:`actloss.callbacks._progress`): ``verbose=1``
+    a bar per epoch redrawn after each batch (``rich``, the ``progress`` extra; plain text
+    without it), ``2`` one line per epoch, ``0`` nothing."""
 
-    def __init__(self, verbose: int, stream=None):
+    def __init__(self, verbose: int, stream=None, width=None):
         super().__init__()
-        self.stream = stream or sys.stdout
+        self.stream = stream
         self.verbose = verbose
-        self._tqdm = None
-        if verbose == 1:
-            try:
-                from tqdm.auto import tqdm  # lazy: only when a bar is asked for
-                self._tqdm = tqdm
-            except ImportError:
-                print("actloss: tqdm is not installed (pip install 'actloss[progress]'); "
-                      "showing one line per epoch", file=sys.stderr)
-                self.verbose = 2
+        self.width = width
         self._bar = None
-        self.batch_hooks = self._tqdm is not None
+        self.batch_hooks = verbose == 1
+        if verbose == 1:
+            _hint_missing_rich()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-        print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self.stream)
-        if self._tqdm is not None:
-            self._bar = self._tqdm(total=self.params.get("steps"), file=self.stream,
-                                   leave=True, unit="step", dynamic_ncols=True)
+        print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self.stream or sys.stdout)
+        self._bar = Progbar(self.params.get("steps"), self.verbose, self.stream, self.width)
+        self._seen = 0
 
     def on_train_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
         if self._bar is not None:
-            self._bar.update(1)
-            self._bar.set_postfix_str(_format_logs(logs or {}), refresh=False)
+            self._bar.update(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        elapsed = time.perf_counter() - self._start
-        steps = self.params.get("steps") or 1
         if self._bar is not None:
-            self._bar.set_postfix_str(_format_logs(logs or {}), refresh=True)
-            self._bar.close()
+            self._bar.update(self._seen or self.params.get("steps") or 1, logs, final=True)
             self._bar = None
-        else:
-            print(f"{steps}/{steps} - {elapsed:.0f}s - {1000 * elapsed / steps:.0f}ms/step - "
-                  f"{_format_logs(logs or {})}", file=self.stream)
 
     def on_train_end(self, logs=None):
+        self.close()
+
+    def close(self):
         if self._bar is not None:
             self._bar.close()
             self._bar = None

@@ -34,7 +34,6 @@ def tutorial() -> str:
     """The tutorials' first network, exactly as they write it (with actloss imports)."""
     from ..layers import Dense
     from ..models import Sequential
-    from ..experiments._cell import predict
     from ..optimizers import Adam
 
     np.random.seed(0)
@@ -49,7 +48,7 @@ def tutorial() -> str:
     history = model.fit(X, y, epochs=10, batch_size=32, verbose=0)
     seconds = time.perf_counter() - start
     loss = history.history["loss"]
-    accuracy = float(np.mean((predict(model, X).reshape(-1) > 0.5) == y))
+    accuracy = float(np.mean((model.predict(X, verbose=0).reshape(-1) > 0.5) == y))
     return (f"Tutorial network (10 relu -> 1 sigmoid, binary cross-entropy, Adam 0.01, random "
             f"data): loss {loss[0]:.4f} -> {loss[-1]:.4f} in 10 epochs ({seconds * 1e3:.0f} ms), "
             f"training accuracy {accuracy:.2f}")

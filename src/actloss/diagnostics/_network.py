@@ -23,11 +23,6 @@ def _layer_names(model):
     return names
 
 
-def _rms(a) -> float:
-    a = np.asarray(a, np.float64)
-    return float(np.sqrt(np.mean(a * a))) if a.size else 0.0
-
-
 def _norm(a) -> float:
     a = np.asarray(a, np.float64)
     return float(np.sqrt(np.sum(a * a)))

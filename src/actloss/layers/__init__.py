@@ -1,14 +1,26 @@
-"""Layers with Keras names: ``Dense``, ``Activation``, ``Dropout``, ``Flatten`` and ``Input``.
+"""Layers with Keras names: ``Dense``, ``Activation``, ``Dropout``, ``Flatten``, ``Input``,
+``BatchNormalization``, ``LayerNormalization`` and the activation layers ``ReLU``,
+``LeakyReLU``, ``Softmax``, ``ELU``.
 
+A layer called on an array builds itself and runs (Keras's eager call):
+
+>>> import numpy as np
 >>> from actloss.layers import Dense, Input
 >>> Dense(10, input_dim=10, activation="relu").activation.name
 'relu'
 >>> Input(shape=(10,)).shape
 (10,)
+>>> Dense(3)(np.ones((2, 4))).shape
+(2, 3)
 """
 
-from ._base import Input, InputSpec, Layer
-from ._core import LAYERS, Activation, Dense, Dropout, Flatten
+from ._activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from ._base import Input, InputSpec, Layer, allocate_weights, sample_shape
+from ._core import Activation, Dense, Dropout, Flatten
+from ._normalization import BatchNormalization, LayerNormalization
+
+LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten, BatchNormalization,
+                                        LayerNormalization, ReLU, LeakyReLU, Softmax, ELU)}
 
 
 def deserialize(config: dict) -> Layer:
@@ -25,4 +37,5 @@ def serialize(layer: Layer) -> dict:
 
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Flatten", "Input", "InputSpec",
-           "deserialize", "serialize"]
+           "BatchNormalization", "LayerNormalization", "ReLU", "LeakyReLU", "Softmax", "ELU",
+           "LAYERS", "deserialize", "serialize", "allocate_weights", "sample_shape"]

@@ -42,8 +42,11 @@ class Dense(Layer):
 
     >>> from actloss.layers import Dense
     >>> d = Dense(3, activation="relu")
-    >>> d.build((4,)), d.count_params()
-    ((3,), 15)
+    >>> d.build((None, 4))
+    >>> d.output_shape, d.count_params(), d.compute_output_shape((None, 4))
+    ((3,), 15, (None, 3))
+    >>> Dense(2, kernel_initializer="ones")(np.ones((1, 4)))
+    array([[4., 4.]], dtype=float32)
     """
 
     _prefix = "dense"
@@ -53,7 +56,8 @@ class Dense(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense: expected units to be a positive int; received units={units!r}")
+            raise ValueError(f"Dense: expected units to be a positive integer; received "
+                             f"units={units!r}")
         for label, value in (("activity_regularizer", activity_regularizer),
                              ("kernel_constraint", kernel_constraint),
                              ("bias_constraint", bias_constraint)):
@@ -76,14 +80,12 @@ class Dense(Layer):
         fit = on and self.use_bias and self.activation.name == "relu" and not self.logits_output
         self._fast = _kernels.relu_kernels(dtype) if fit else None
 
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) != 1:
-            raise ValueError(f"Dense {self.name!r} expects flat samples of shape (d,); received "
-                             f"input shape {tuple(input_shape)}. Put a Flatten() layer before it.")
-        return (self.units,)
+    def output_sample_shape(self, input_shape):
+        # Keras: the last axis is transformed, the others kept: (n, t, d) -> (n, t, units)
+        return (*tuple(input_shape)[:-1], self.units)
 
     def weight_specs(self):
-        specs = [("kernel", (self.input_shape[0], self.units), self.kernel_initializer)]
+        specs = [("kernel", (self.input_shape[-1], self.units), self.kernel_initializer)]
         if self.use_bias:
             specs.append(("bias", (self.units,), self.bias_initializer))
         return specs
@@ -95,21 +97,39 @@ class Dense(Layer):
             self.bias, self.bias_grad = weights[1], grads[1]
 
     def workspace(self, batch, dtype):
-        ws = {"z": np.empty((batch, self.units), dtype),
-              "gin": np.empty((batch, self.input_shape[0]), dtype)}
+        out = (batch, *self.output_shape)
+        ws = {"z": np.empty(out, dtype), "gin": np.empty((batch, *self.input_shape), dtype)}
         if self.activation.backward_uses_input:
-            ws["y"] = np.empty((batch, self.units), dtype)
+            ws["y"] = np.empty(out, dtype)
         return ws
 
+    def _forward_nd(self, x, ws, training):
+        """Inputs of rank > 2 (Keras's Dense on ``(n, t, d)``): the same arithmetic on the
+        ``(n*t, d)`` view, with 2-D views of the buffers."""
+        flat = {k: v.reshape(-1, v.shape[-1]) for k, v in ws.items()
+                if k in ("z", "gin", "y")}
+        if "pre" in ws:
+            flat["pre"] = None
+        ws["flat"], ws["x_shape"] = flat, x.shape
+        y = self.forward(x.reshape(-1, x.shape[-1]), flat, training)
+        if "pre" in ws:
+            ws["pre"] = flat["pre"].reshape(*x.shape[:-1], self.units)
+        return y.reshape(*x.shape[:-1], self.units)
+
     def forward(self, x, ws, training):
+        if x.ndim > 2:
+            return self._forward_nd(x, ws, training)
         ws["x"] = x
         z = np.matmul(x, self.kernel, out=ws["z"])
         fast = self._fast
-        if fast is not None and z.dtype == self.bias.dtype:
+        record = "pre" in ws  # the diagnostics ask for x W + b
+        if fast is not None and z.dtype == self.bias.dtype and not record:
             fast[0](z, self.bias)  # z = relu(z + b) in one pass
             return z
         if self.use_bias:
             z += self.bias
+        if record:
+            ws["pre"] = z.copy()
         act = self.activation
         if (self.logits_output and training is not False) or act.name == "linear":
             return z
@@ -118,6 +138,9 @@ class Dense(Layer):
         return act.forward(z, out=z)  # fused in place: backward reads only y
 
     def backward(self, g, ws, need_input_grad):
+        if g.ndim > 2:
+            gin = self.backward(g.reshape(-1, self.units), ws["flat"], need_input_grad)
+            return None if gin is None else gin.reshape(ws["x_shape"])
         fast = self._fast
         if fast is not None and g.dtype == self.bias.dtype:
             fast[1](g, ws["z"], self.bias_grad)  # g *= y > 0 and its column sums, one pass
@@ -137,6 +160,9 @@ class Dense(Layer):
         if need_input_grad:
             return np.matmul(g, self.kernel.T, out=ws["gin"])
         return None
+
+    def penalized(self) -> bool:
+        return self.kernel_regularizer is not None or self.bias_regularizer is not None
 
     def regularization_loss(self):
         total = 0.0
@@ -179,6 +205,8 @@ class Activation(Layer):
 
     def forward(self, x, ws, training):
         ws["x"] = x
+        if "pre" in ws:
+            ws["pre"] = x.copy()
         if self.logits_output and training is not False:
             return x
         return self.activation.forward(x, out=ws["y"])
@@ -238,7 +266,7 @@ class Flatten(Layer):
 
     _prefix = "flatten"
 
-    def compute_output_shape(self, input_shape):
+    def output_sample_shape(self, input_shape):
         return (int(math.prod(input_shape)),)
 
     def forward(self, x, ws, training):
@@ -247,5 +275,3 @@ class Flatten(Layer):
     def backward(self, g, ws, need_input_grad):
         return g.reshape(g.shape[0], *self.input_shape)
 
-
-LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}

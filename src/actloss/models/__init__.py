@@ -26,6 +26,7 @@ Saving writes one file (see :func:`load_model`)::
 
 from . import _archive as archive  # bounded readers, caps, atomic writes: for every file format
 from ._saving import load_model
-from ._sequential import Sequential, Trace
+from ._sequential import Sequential
+from ._trace import Trace
 
 __all__ = ["Sequential", "load_model", "Trace"]

@@ -48,8 +48,29 @@ def label_checks(loss_name: str, y: np.ndarray, units: int) -> None:
                          f"output units; make the last layer Dense({y.shape[1]}, ...).")
 
 
+def check_label_dtype(loss_name: str, y: np.ndarray, name: str = "y") -> None:
+    """Text (or object) labels: say how to encode them, for the classification losses."""
+    if y.dtype.kind not in "USO":
+        return
+    if y.dtype.kind == "O" and not any(isinstance(v, str) for v in y.reshape(-1)[:100]):
+        return
+    classes = np.unique(y.astype(str))
+    shown = ", ".join(repr(str(c)) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+    if loss_name in _checks.PROBABILITY_LOSSES or "hinge" in loss_name:
+        raise ValueError(
+            f"{name} holds text class labels ({shown}); the loss {loss_name!r} needs numbers. "
+            f"Encode them first: classes, {name}_int = np.unique({name}, return_inverse=True) "
+            f"gives integer labels 0..{len(classes) - 1} for "
+            f"loss='sparse_categorical_crossentropy' (or binary_crossentropy with 2 classes); "
+            f"actloss.utils.to_categorical({name}_int) gives the one-hot targets "
+            f"categorical_crossentropy expects. Keep `classes` to decode predictions.")
+    raise ValueError(f"{name} holds text ({shown}); the loss {loss_name!r} needs numeric "
+                     f"targets")
+
+
 def prepare_targets(model, y, n: int, name: str = "y"):
     """Targets in the loss's form, checked once (clear errors for labels vs loss)."""
+    check_label_dtype(model.loss.name, np.asarray(y), name)
     y = _checks.as_target_array(y)
     out_shape = model._layers[-1].output_shape
     units = int(math.prod(out_shape))

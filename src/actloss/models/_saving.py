@@ -41,6 +41,7 @@ from ._atomic import clean_stale, write_atomic
 from ._schema import VERSION, header_schema
 
 FORMAT = "actloss-model"
+MODEL_CLASSES: dict = {}  # {"Sequential": class}, filled by _sequential.py (no import back)
 _SCALARS = {"iterations": ((), ("int64",)), "u_product": ((), ("float64",))}
 
 
@@ -162,8 +163,9 @@ def _layers(header, path):
                          f"model.layers[0].config.input_shape gives the input shape")
     shape, shapes = tuple(shape), []
     for i, layer in enumerate(layers):
-        shape = _guard(path, f"model.layers[{i}] with input shape {shape}",
-                       lambda layer=layer, s=shape: layer.build(s))
+        _guard(path, f"model.layers[{i}] with input shape {shape}",
+               lambda layer=layer, s=shape: layer.build_shapes(s))
+        shape = layer.output_shape
         for _, s, _ in layer.weight_specs():
             shapes.append(tuple(int(d) for d in s))
     total = sum(math.prod(s) for s in shapes)
@@ -175,12 +177,11 @@ def _layers(header, path):
 
 def _build(header, path, layers, input_shape, params):
     from .._config import floatx, set_floatx
-    from ._sequential import Sequential
     old = floatx()
     set_floatx(header["dtype"])
     try:
         def make():
-            model = Sequential(name=header["model"]["name"])
+            model = MODEL_CLASSES["Sequential"](name=header["model"]["name"])
             model._input_shape = input_shape
             for layer in layers:
                 model.add(layer)

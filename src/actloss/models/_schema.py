@@ -272,25 +272,39 @@ def regularizer_spec() -> Spec:
     return Maybe(Named("regularizer", reg.names, reg.canonical, lambda name: penalty))
 
 
+class KerasObject(Spec):
+    """Keras's serialized object ``{"class_name": NAME, "config": {...}}`` (how learning-rate
+    schedules are written), ``NAME`` one of ``classes``, its config checked by
+    ``params(NAME) -> Record``."""
+
+    def __init__(self, kind, classes, params):
+        self.kind, self.classes, self.params = kind, classes, params
+        self.expected = f"{{'class_name': ..., 'config': {{...}}}} of a {kind}"
+
+    def check(self, value, path):
+        if not isinstance(value, dict):
+            return Spec.check(self, value, path)
+        Record({"class_name": Str(set(self.classes())), "config": AnyDict()},
+               what=f"a {self.kind}").check(value, path)
+        self.params(value["class_name"]).check(value["config"], _key(path, "config"))
+        return value
+
+
 def schedule_spec() -> Spec:
     from ..optimizers import schedules
 
-    def canonical(name):
-        if name not in schedules.SCHEDULES:
-            raise ValueError(name)
-        return name
-
     def params(name):
-        required, optional = {}, {}
+        required, optional = {}, {"name": Str()}
         for p in inspect.signature(schedules.SCHEDULES[name]).parameters.values():
+            if p.name == "name":
+                continue
             if p.name in ("boundaries", "values"):
                 spec = ListOf(Number(), 1, MAX_LIST)
             else:
                 spec = Number() if p.default is p.empty else by_default(p.default)
             (required if p.default is p.empty else optional)[p.name] = spec
-        return Record(required, optional)
-    return Named("learning-rate schedule", lambda: sorted(schedules.SCHEDULES), canonical,
-                 params, allow_str=False)
+        return Record(required, optional, what="a learning-rate schedule config")
+    return KerasObject("learning-rate schedule", lambda: sorted(schedules.SCHEDULES), params)
 
 
 def optimizer_spec() -> Spec:

@@ -45,6 +45,7 @@ from __future__ import annotations
 from .._registry import Registry
 from . import schedules
 from ._core import Optimizer
+from ._kernels import enabled as kernels_enabled  # the models ask: do compiled kernels run?
 
 
 class SGD(Optimizer):
