@@ -8,7 +8,8 @@ doctests are collected only where the extra is installed; the core-only pass of 
 import importlib.util
 
 _NEEDS_EXTRA = {"src/actloss/_fast32_numba.py": "numba",
-                "src/actloss/plots/__init__.py": "matplotlib"}
+                "src/actloss/plots/__init__.py": "matplotlib",
+                "src/actloss/sklearn.py": "sklearn"}
 
 collect_ignore = [path for path, module in _NEEDS_EXTRA.items()
                   if importlib.util.find_spec(module) is None]
