@@ -169,6 +169,27 @@ def test_losses_keras_reads(keras, loss, keras_cls, tmp_path):
     assert load_model(path).loss.name == model.loss.name
 
 
+def test_float64_model_and_metric_objects(keras, tmp_path, rng):
+    from actloss import set_floatx
+    set_floatx("float64")
+    try:
+        model = Sequential([Input((3,)), Dense(4, activation="selu"), Dense(1)])
+    finally:
+        set_floatx("float32")
+    x = rng.normal(size=(6, 3))
+    k = _keras_roundtrip(keras, model, tmp_path, x)
+    assert k.layers[0].dtype == "float64"
+    assert load_model(tmp_path / "m.keras").dtype == np.float64
+    km = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    km.compile(optimizer="sgd", loss="binary_crossentropy",
+               metrics=[keras.metrics.BinaryAccuracy(), keras.metrics.AUC()])
+    km.save(tmp_path / "k.keras")
+    back = load_model(tmp_path / "k.keras")
+    assert back.optimizer.get_config()["name"] == "sgd" and back.loss.name == "binary_crossentropy"
+    back.fit(x, (x[:, 0] > 0).astype(int), epochs=1, verbose=0)
+    assert {"binary_accuracy", "auc"} <= set(back.history.history)
+
+
 def test_loss_keras_lacks_is_refused(tmp_path):
     model = Sequential([Input((3,)), Dense(1)])
     model.compile(optimizer="adam", loss="smooth_l1")

@@ -20,6 +20,7 @@ import zipfile
 import numpy as np
 
 from .. import __version__
+from .._config import floatx, set_floatx
 from ..layers import Input
 from . import _keras_format as kf
 from ._sequential import Sequential
@@ -204,8 +205,19 @@ def _model_from_config(root, path):
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0
                        for s in shape[1:]):
         raise ValueError(f"{path!r}: the model's input shape {shape!r} is not (None, d, ...)")
-    model = Sequential([Input(shape=tuple(shape[1:])), *layers],
-                       name=str(config.get("name", "sequential")))
+    policy = config.get("dtype")
+    dtype = policy.get("config", {}).get("name") if isinstance(policy, dict) else policy
+    dtype = dtype or "float32"
+    if dtype not in ("float16", "float32", "float64"):
+        raise ValueError(f"{path!r}: dtype policy {dtype!r} is not one actloss computes in "
+                         f"(float16, float32, float64)")
+    old = floatx()
+    set_floatx(dtype)
+    try:
+        model = Sequential([Input(shape=tuple(shape[1:])), *layers],
+                           name=str(config.get("name", "sequential")))
+    finally:
+        set_floatx(old)
     return model, groups
 
 
@@ -327,9 +339,14 @@ def _compile(model, comp, path):
             raise ValueError(f"{path!r}: compile_config.{key} is not supported by actloss; "
                              f"load with compile=False")
     metrics = comp.get("metrics") or []
-    if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
-        raise ValueError(f"{path!r}: compile_config.metrics: actloss reads metric names "
-                         f"(strings); load with compile=False")
+    if not isinstance(metrics, list):
+        raise ValueError(f"{path!r}: compile_config.metrics is not a list")
+    for i, m in enumerate(metrics):  # Keras metric objects by their function name
+        if isinstance(m, dict):
+            kf._check_builtin(m, "keras.metrics", f"{path!r}: compile_config.metrics[{i}]")
+            metrics[i] = _snake(m["class_name"])
+        elif not isinstance(m, str):
+            raise ValueError(f"{path!r}: compile_config.metrics[{i}] is not a metric name")
     try:
         model.compile(optimizer=kf._optimizer_from_keras(comp.get("optimizer")),
                       loss=kf._loss_from_keras(comp.get("loss")), metrics=metrics)
