@@ -315,17 +315,18 @@ def test_refuses_bad_weights(tmp_path):
         load_model(_archive(tmp_path, config))
 
 
-def test_bounds_and_corrupt_members(tmp_path, monkeypatch):
+def test_bounds_and_corrupt_members(tmp_path):
+    """The .actloss reader's bounds (models._archive) apply to Keras files too."""
     pytest.importorskip("h5py")
-    from actloss.models import _keras_format
     deep = _sequential(_layer("Dense", name="d", units=2))
     deep["config"]["extra"] = json.loads("[" * 80 + "]" * 80)
     with pytest.raises(ValueError, match="deeper than 64"):
         load_model(_archive(tmp_path, deep))
-    monkeypatch.setattr(_keras_format, "MAX_JSON_BYTES", 100)
-    with pytest.raises(ValueError, match="at most 100"):
-        load_model(_archive(tmp_path, deep))
-    monkeypatch.undo()
+    big = tmp_path / "big.keras"
+    with zipfile.ZipFile(big, "w") as zf:
+        zf.writestr("config.json", " " * (17 << 20))
+    with pytest.raises(ValueError, match="config.json.*limit is 16,777,216"):
+        load_model(big)
     path = tmp_path / "npz.keras"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("config.json", json.dumps(deep))

@@ -1,12 +1,13 @@
 """Keras 3 ``.keras`` archives on disk: :func:`keras_archive` (the members to write) and
 :func:`load_keras`; the layer and compile mappings live in :mod:`._keras_format`.
 
-Bounds on reading (a file may come from anyone): ``config.json`` at most
-``MAX_JSON_BYTES`` and ``MAX_JSON_DEPTH`` levels deep; ``model.weights.h5`` at most
-``MAX_WEIGHTS_BYTES``, read into memory (never extracted to disk); only hard links to datasets
-stored inside the file (no external or virtual datasets, whose data would come from other
-files), floating point, of exactly the shapes the configuration implies; nothing else in the
-layer groups.
+Bounds on reading (a file may come from anyone) are those of the ``.actloss`` reader
+(:mod:`._archive`: the zip directory checked before anything is read, member caps and
+decompression-bomb ratio, ``config.json`` at most 16 MiB and 64 levels deep, no NaN tokens or
+duplicate keys); ``model.weights.h5`` is read into memory (never extracted to disk) and h5py
+sees only hard links to datasets stored inside it (no external or virtual datasets, whose data
+would come from other files), floating point, of exactly the shapes the configuration implies,
+and nothing else in the layer groups.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from .. import __version__
 from .._config import floatx, set_floatx
 from ..layers import Input
+from . import _archive
 from . import _keras_format as kf
 from ._sequential import Sequential
 
@@ -127,45 +129,6 @@ def is_keras_archive(path) -> bool:
             return CONFIG in zf.namelist()
     except (zipfile.BadZipFile, OSError):
         return False
-
-
-def _read_member(zf, name, cap, path) -> bytes:
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        raise ValueError(f"{path!r} is not a Keras model file: {name} is missing") from None
-    if info.file_size > cap:
-        raise ValueError(f"{path!r}: {name} declares {info.file_size} bytes; actloss reads at "
-                         f"most {cap}")
-    with zf.open(info) as fh:  # the declared size may lie: never read past the cap
-        data = fh.read(cap + 1)
-    if len(data) > cap:
-        raise ValueError(f"{path!r}: {name} holds more than {cap} bytes")
-    return data
-
-
-def _depth(obj) -> int:
-    deepest, stack = 0, [(obj, 1)]
-    while stack:
-        node, d = stack.pop()
-        deepest = max(deepest, d)
-        if isinstance(node, dict):
-            stack += [(v, d + 1) for v in node.values()]
-        elif isinstance(node, list):
-            stack += [(v, d + 1) for v in node]
-    return deepest
-
-
-def _read_json(zf, name, path):
-    try:
-        obj = json.loads(_read_member(zf, name, kf.MAX_JSON_BYTES, path))
-    except (ValueError, UnicodeDecodeError, RecursionError) as err:
-        if isinstance(err, ValueError) and str(err).startswith(repr(path)):
-            raise
-        raise ValueError(f"{path!r}: {name} is not valid JSON ({type(err).__name__})") from None
-    if _depth(obj) > kf.MAX_JSON_DEPTH:
-        raise ValueError(f"{path!r}: {name} is nested deeper than {kf.MAX_JSON_DEPTH} levels")
-    return obj
 
 
 def _model_from_config(root, path):
@@ -306,18 +269,14 @@ def load_keras(path, compile=True):
     """Read a Keras 3 ``.keras`` file (Sequential, layers of :data:`FROM_KERAS`) into an actloss
     model: weights, and with ``compile=True`` the compile settings and optimizer state."""
     h5py = kf._h5py()
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise ValueError(f"{path!r} is not a Keras model file (not a zip archive)") from None
-    with zf:
+    with _archive.open_archive(path) as zf:
         if WEIGHTS not in zf.namelist() and "model.weights.npz" in zf.namelist():
             raise ValueError(f"{path!r} stores its weights as npz (pickled object arrays); "
                              f"actloss never unpickles: save it from Keras with the default h5 "
                              f"weights")
-        root = _read_json(zf, CONFIG, path)
+        root = _archive.read_json(zf, CONFIG)
         model, groups = _model_from_config(root, path)
-        data = _read_member(zf, WEIGHTS, kf.MAX_WEIGHTS_BYTES, path)
+        data = _archive.read_member(zf, WEIGHTS)
     try:
         f = h5py.File(io.BytesIO(data), "r")
     except OSError as err:

@@ -23,8 +23,7 @@ naming the part and pointing to the ``.actloss`` format.
 
 Reading never runs code from the file: only the classes in :data:`FROM_KERAS` are accepted, by
 name, with their known arguments (Keras's ``safe_mode`` refuses ``Lambda``; so do we, along
-with every custom or registered object); members are size-capped, the JSON depth is bounded,
-h5 objects must be hard links to in-file float datasets of the expected shapes.
+with every custom or registered object); the archive bounds are in :mod:`._keras_archive`.
 """
 
 from __future__ import annotations
@@ -37,9 +36,6 @@ from .. import optimizers as _optimizers
 from .. import regularizers as _regularizers
 
 KERAS_VERSION = "3.15.1"  # the Keras release whose format this module writes and was tested on
-MAX_JSON_BYTES = 16 << 20
-MAX_JSON_DEPTH = 64
-MAX_WEIGHTS_BYTES = 4 << 30
 ADVICE = "save it under another name (e.g. 'model.actloss') to use actloss's own format"
 
 
