@@ -155,6 +155,23 @@ def test_compile_and_optimizer_state_keras_reads(keras, opt, tmp_path, rng):
     np.testing.assert_allclose(back.get_weights()[0], model.get_weights()[0], rtol=1e-5)
 
 
+def test_learning_rate_schedule(keras, tmp_path, rng):
+    from actloss.optimizers.schedules import ExponentialDecay
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=16)
+    model = Sequential([Input((3,)), Dense(2, activation="relu"), Dense(1)])
+    model.compile(optimizer=Adam(ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)),
+                  loss="mse")
+    model.fit(x, y, epochs=3, batch_size=4, verbose=0)
+    k = _keras_roundtrip(keras, model, tmp_path, x)
+    schedule = k.optimizer._learning_rate
+    assert type(schedule).__name__ == "ExponentialDecay"
+    assert schedule.get_config()["decay_steps"] == 10 and int(k.optimizer.iterations.value) == 12
+    back = load_model(tmp_path / "m.keras")
+    assert back.optimizer.iterations == 12
+    assert back.optimizer.get_config()["learning_rate"] == model.optimizer.get_config()[
+        "learning_rate"]
+
+
 @pytest.mark.parametrize("loss, keras_cls", [
     ("mse", "MeanSquaredError"), ("huber", "Huber"), ("categorical_crossentropy",
                                                       "CategoricalCrossentropy"),
