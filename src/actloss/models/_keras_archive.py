@@ -45,6 +45,16 @@ def _unique(name: str, used: dict) -> str:  # Keras's saving_lib._get_unique_nam
 
 
 # --------------------------------------------------------------------------- writing
+def _trained(model) -> list:
+    """Per weight of ``model.weights``: does Keras's optimizer keep slots for it (trainable
+    weights only: not BatchNormalization's moving statistics, nor a frozen layer's)?"""
+    flags = []
+    for layer in model._layers:
+        own = getattr(layer, "trainable_flags", None)
+        flags += own() if own is not None else [bool(layer.trainable)] * len(layer.weights)
+    return flags
+
+
 def _optimizer_state(model):
     """Keras's optimizer variables, in order, from the actloss optimizer (a fresh state when
     it has not trained yet, so Keras finds as many variables as it builds)."""
@@ -57,9 +67,10 @@ def _optimizer_state(model):
         out.append(np.asarray(opt.learning_rate, model.dtype))
     bounds = np.cumsum([0, *model._segments])
     shapes = [w.shape for w in model.weights]
+    trained = [i for i, t in enumerate(_trained(model)) if t]
     for group in kf._slot_names(opt):
-        for i, shape in enumerate(shapes):
-            out += [state[k][bounds[i]:bounds[i + 1]].reshape(shape) for k in group]
+        for i in trained:
+            out += [state[k][bounds[i]:bounds[i + 1]].reshape(shapes[i]) for k in group]
     if opt.get_config()["name"] == "nadam":
         out.append(np.asarray(state["u_product"], model.dtype))
     return out
@@ -233,10 +244,11 @@ def _load_optimizer(f, model, path):
         return
     opt = model.optimizer
     shapes = [w.shape for w in model.weights]
+    trained = _trained(model)
     slots = kf._slot_names(opt)
     nadam = opt.get_config()["name"] == "nadam"
     base = 1 if callable(opt._lr) else 2
-    full = base + sum(len(g) for g in slots) * len(shapes) + nadam
+    full = base + sum(len(g) for g in slots) * sum(trained) + nadam
     n = len(group.keys())
     if n not in (base, full):  # Keras writes `base` before the optimizer has been built
         raise ValueError(f"{path!r}: the optimizer state holds {n} variables; "
@@ -253,13 +265,14 @@ def _load_optimizer(f, model, path):
     state["iterations"] = np.array(iterations)
     if n == full:
         i = base
-        parts = {k: [] for g in slots for k in g}
+        bounds = np.cumsum([0, *model._segments])
         for g in slots:
-            for shape in shapes:
-                for k in g:
-                    parts[k].append(_dataset(group, str(i), where, shape).ravel())
-                    i += 1
-        state.update({k: np.concatenate(v) for k, v in parts.items()})
+            for j, (shape, t) in enumerate(zip(shapes, trained)):
+                for k in g:  # a weight Keras does not train keeps actloss's fresh slot
+                    if t:
+                        state[k][bounds[j]:bounds[j + 1]] = \
+                            _dataset(group, str(i), where, shape).ravel()
+                        i += 1
         if nadam:
             state["u_product"] = np.array(float(_dataset(group, str(i), where, ())))
     opt.set_state(state)

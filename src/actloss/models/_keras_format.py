@@ -174,8 +174,7 @@ def _dtype_policy(dtype):
 def _dense_to_keras(layer, dtype):
     where = f"layer {layer.name!r} (Dense)"
     fn, extra = _activation_to_keras(layer.activation, where)
-    config = {"name": layer.name, "trainable": True, "dtype": _dtype_policy(dtype),
-              "units": layer.units, "activation": fn or "linear", "use_bias": layer.use_bias,
+    config = {**_base(layer, dtype), "units": layer.units, "activation": fn or "linear", "use_bias": layer.use_bias,
               "kernel_initializer": _initializer_to_keras(layer.kernel_initializer, where),
               "bias_initializer": _initializer_to_keras(layer.bias_initializer, where),
               "kernel_regularizer": _regularizer_to_keras(layer.kernel_regularizer),
@@ -191,26 +190,59 @@ def _dense_to_keras(layer, dtype):
 
 def _activation_layer_to_keras(layer, dtype):
     fn, extra = _activation_to_keras(layer.activation, f"layer {layer.name!r} (Activation)")
-    base = {"name": layer.name, "trainable": True, "dtype": _dtype_policy(dtype)}
+    base = _base(layer, dtype)
     if extra:
         return [(extra[0], {**base, **extra[1]}, [])]
     return [("Activation", {**base, "activation": fn}, [])]
 
 
 def _dropout_to_keras(layer, dtype):
-    return [("Dropout", {"name": layer.name, "trainable": True, "dtype": _dtype_policy(dtype),
-                         "rate": layer.rate, "seed": layer.seed, "noise_shape": None}, [])]
+    return [("Dropout", {**_base(layer, dtype), "rate": layer.rate, "seed": layer.seed,
+                         "noise_shape": None}, [])]
 
 
 def _flatten_to_keras(layer, dtype):
-    return [("Flatten", {"name": layer.name, "trainable": True, "dtype": _dtype_policy(dtype),
-                         "data_format": None}, [])]
+    return [("Flatten", {**_base(layer, dtype), "data_format": None}, [])]
+
+
+def _base(layer, dtype):
+    return {"name": layer.name, "trainable": bool(layer.trainable),
+            "dtype": _dtype_policy(dtype)}
+
+
+def _plain(cls, *attrs):
+    """A layer whose Keras config is its own attributes of the same names."""
+    return lambda layer, dtype: [(cls, {**_base(layer, dtype),
+                                        **{a: getattr(layer, a) for a in attrs}}, [])]
+
+
+def _normalization_to_keras(cls, *extra):
+    def convert(layer, dtype):
+        where = f"layer {layer.name!r} ({cls})"
+        config = {**_base(layer, dtype), "axis": layer.axis, "epsilon": layer.epsilon,
+                  "center": layer.center, "scale": layer.scale,
+                  "beta_regularizer": _regularizer_to_keras(layer.beta_regularizer),
+                  "gamma_regularizer": _regularizer_to_keras(layer.gamma_regularizer),
+                  "beta_constraint": None, "gamma_constraint": None}
+        for key in ("beta_initializer", "gamma_initializer", *extra):
+            value = getattr(layer, key)
+            config[key] = _initializer_to_keras(value, where) if key.endswith("initializer") \
+                else value
+        return [(cls, config, layer.get_weights())]
+    return convert
 
 
 # actloss layer class -> function(layer, dtype) -> [(Keras class, Keras config, weights)].
 # Adding a layer: one entry here and one in FROM_KERAS.
 TO_KERAS = {"Dense": _dense_to_keras, "Activation": _activation_layer_to_keras,
-            "Dropout": _dropout_to_keras, "Flatten": _flatten_to_keras}
+            "Dropout": _dropout_to_keras, "Flatten": _flatten_to_keras,
+            "ReLU": _plain("ReLU", "max_value", "negative_slope", "threshold"),
+            "LeakyReLU": _plain("LeakyReLU", "negative_slope"),
+            "Softmax": _plain("Softmax", "axis"), "ELU": _plain("ELU", "alpha"),
+            "BatchNormalization": _normalization_to_keras(
+                "BatchNormalization", "momentum", "moving_mean_initializer",
+                "moving_variance_initializer"),
+            "LayerNormalization": _normalization_to_keras("LayerNormalization")}
 
 
 def _dense_from_keras(c, where):
@@ -262,16 +294,53 @@ def _flatten_from_keras(c, where):
     return [_layers.Flatten(name=c.get("name"))]
 
 
+def _layer_or(cls, args, fallback):
+    """actloss's layer of the same name when this actloss has it, else ``fallback``."""
+    def build(c, where):
+        layer = getattr(_layers, cls, None)
+        if layer is None:
+            return fallback(c, where)
+        return [layer(**{k: c[k] for k in args if k in c}, name=c.get("name"),
+                      trainable=bool(c.get("trainable", True)))]
+    return build
+
+
+def _normalization_from_keras(cls, *extra):
+    def build(c, where):
+        layer = getattr(_layers, cls, None)
+        if layer is None:
+            raise ValueError(f"{where}: this actloss has no {cls} layer")
+        for key in ("beta_constraint", "gamma_constraint", "renorm", "synchronized",
+                    "rms_scaling"):
+            if c.get(key):
+                raise ValueError(f"{where}: {key}={c[key]!r} is not supported by actloss")
+        args = {k: c[k] for k in ("axis", "epsilon", "center", "scale", *extra) if k in c}
+        for key in ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
+                    "moving_variance_initializer"):
+            if key in c and (key in extra or not key.startswith("moving")):
+                args[key] = _initializer_from_keras(c[key], where)
+        for key in ("beta_regularizer", "gamma_regularizer"):
+            args[key] = _regularizer_from_keras(c.get(key), where)
+        return [layer(**args, name=c.get("name"), trainable=bool(c.get("trainable", True)))]
+    return build
+
+
 # Keras layer class -> function(config, where) -> [actloss layers]. The weights follow in the
-# h5 order, which is the actloss order for every layer listed.
+# h5 order, which is the actloss order for every layer listed. Adding a layer: one entry.
 FROM_KERAS = {
     "Dense": _dense_from_keras, "Dropout": _dropout_from_keras, "Flatten": _flatten_from_keras,
     "Activation": lambda c, where: [_layers.Activation(
         _activation_from_keras(c.get("activation"), where), name=c.get("name"))],
-    "ReLU": _relu_layer_from_keras,
-    "LeakyReLU": _act("leaky_relu", alpha="negative_slope"),
-    "ELU": _act("elu", alpha="alpha"),
-    "Softmax": _act("softmax", axis="axis")}
+    "ReLU": _layer_or("ReLU", ("max_value", "negative_slope", "threshold"),
+                      _relu_layer_from_keras),
+    "LeakyReLU": _layer_or("LeakyReLU", ("negative_slope",),
+                           _act("leaky_relu", alpha="negative_slope")),
+    "ELU": _layer_or("ELU", ("alpha",), _act("elu", alpha="alpha")),
+    "Softmax": _layer_or("Softmax", ("axis",), _act("softmax", axis="axis")),
+    "BatchNormalization": _normalization_from_keras(
+        "BatchNormalization", "momentum", "moving_mean_initializer",
+        "moving_variance_initializer"),
+    "LayerNormalization": _normalization_from_keras("LayerNormalization")}
 
 
 def _int(value, name, where, low=1):

@@ -144,14 +144,61 @@ def _dense(g, x, layer):
     return _activation(g, y, layer.activation, f"layer {layer.name!r} (Dense)")
 
 
+def _activation_layer(g, x, layer):
+    return _activation(g, x, layer.activation, f"layer {layer.name!r} ({type(layer).__name__})")
+
+
+def _relu_layer(g, x, layer):
+    """Keras's ReLU(max_value, negative_slope, threshold), as actloss computes it."""
+    t, s, m = layer.threshold, layer.negative_slope, layer.max_value
+    y = g.op("Where", g.op("Greater", x, g.const(t, "threshold")), x,
+             g.op("Mul", x, g.const(0.0, "zero")))  # 0 * x keeps NaN
+    if m is not None:
+        y = g.op("Min", y, g.const(m, "max_value"))
+    if s:
+        y = g.op("Sub", y, g.op("Mul", g.const(s, "slope"),
+                                g.op("Relu", g.op("Sub", g.const(t, "threshold"), x))))
+    return y
+
+
+def _batch_normalization(g, x, layer):
+    """Inference: ``x * a + b`` with ``a = gamma / sqrt(var + eps)``, ``b = beta - mean * a``."""
+    ndim = len(layer.input_shape) + 1
+    shape = [1] * ndim
+    shape[layer.axis % ndim] = layer.moving_mean.size
+    mean = layer.moving_mean.astype(np.float64).reshape(shape)
+    a = 1.0 / np.sqrt(layer.moving_variance.astype(np.float64).reshape(shape) + layer.epsilon)
+    if layer.scale:
+        a = a * layer.gamma.astype(np.float64).reshape(shape)
+    b = -mean * a + (layer.beta.astype(np.float64).reshape(shape) if layer.center else 0.0)
+    return g.op("Add", g.op("Mul", x, g.const(a, "bn_scale")), g.const(b, "bn_shift"))
+
+
+def _layer_normalization(g, x, layer):
+    ndim = len(layer.input_shape) + 1
+    axes = sorted(a % ndim for a in np.atleast_1d(layer.axis))
+    if axes != list(range(axes[0], ndim)):
+        raise ValueError(f"layer {layer.name!r} (LayerNormalization): axis={layer.axis} is not "
+                         f"the trailing axes, which is all ONNX's LayerNormalization covers")
+    shape = tuple(layer.input_shape[axes[0] - 1:])
+    gamma = layer.gamma if layer.scale else np.ones(shape)
+    beta = layer.beta if layer.center else np.zeros(shape)
+    return g.op("LayerNormalization", x, g.const(np.reshape(gamma, shape), "ln_scale"),
+                g.const(np.reshape(beta, shape), "ln_bias"), axis=axes[0],
+                epsilon=float(layer.epsilon))
+
+
 # actloss layer class -> function(graph, input name, layer) -> output name. Adding a layer is
 # one entry here.
 LAYERS = {
     "Dense": _dense,
-    "Activation": lambda g, x, layer: _activation(g, x, layer.activation,
-                                                  f"layer {layer.name!r} (Activation)"),
+    "Activation": _activation_layer,
+    "LeakyReLU": _activation_layer, "Softmax": _activation_layer, "ELU": _activation_layer,
+    "ReLU": _relu_layer,
     "Dropout": lambda g, x, layer: x,  # inference: the identity
     "Flatten": lambda g, x, layer: g.op("Flatten", x, axis=1),
+    "BatchNormalization": _batch_normalization,
+    "LayerNormalization": _layer_normalization,
 }
 
 
