@@ -373,3 +373,38 @@ def test_without_h5py_the_error_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "h5py", None)
     with pytest.raises(ImportError, match=r"actloss\[keras\]"):
         Sequential([Input((2,)), Dense(2)]).save(tmp_path / "m.keras")
+
+
+def _new_layers():
+    import actloss.layers as L
+    if not hasattr(L, "BatchNormalization"):
+        pytest.skip("this actloss has no BatchNormalization/LayerNormalization/ReLU layers yet")
+    return L
+
+
+def test_normalization_and_activation_layers_both_ways(keras, tmp_path, rng):
+    L = _new_layers()
+    x = rng.normal(size=(32, 4)).astype("float32")
+    model = Sequential([Input((4,)), Dense(6), L.BatchNormalization(momentum=0.9),
+                        L.ReLU(max_value=3.0, negative_slope=0.1, threshold=0.5), Dense(5),
+                        L.LayerNormalization(epsilon=1e-4), L.LeakyReLU(negative_slope=0.2),
+                        Dense(4), L.ELU(alpha=0.7), Dense(3), L.Softmax()])
+    model.compile(optimizer=Adam(), loss="categorical_crossentropy")
+    model.fit(x, np.eye(3)[rng.integers(0, 3, 32)], epochs=2, batch_size=8, verbose=0)
+    k = _keras_roundtrip(keras, model, tmp_path, x)
+    assert [type(layer).__name__ for layer in k.layers] == [
+        type(layer).__name__ for layer in model.layers]
+    np.testing.assert_allclose(np.asarray(k.layers[1].moving_mean.value),
+                               model.layers[1].moving_mean, rtol=1e-6)
+    back = load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(back.predict(x), model.predict(x), rtol=1e-6, atol=1e-7)
+    for key, value in model.optimizer.get_state().items():
+        np.testing.assert_allclose(back.optimizer.get_state()[key], value, rtol=1e-6)
+    kb = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5),
+                           keras.layers.BatchNormalization(center=False),
+                           keras.layers.LayerNormalization(scale=False), keras.layers.ReLU()])
+    for v in kb.layers[1].non_trainable_variables:  # moving statistics as if trained
+        v.assign(rng.uniform(0.5, 1.5, v.shape).astype("float32"))
+    kb.save(tmp_path / "kb.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "kb.keras").predict(x),
+                               kb.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

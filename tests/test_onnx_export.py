@@ -108,3 +108,20 @@ def test_without_onnx_the_error_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"actloss\[onnx\]"):
         Sequential([Input((2,)), Dense(2)]).export(tmp_path / "m.onnx")
+
+
+def test_normalization_and_activation_layers(tmp_path, rng):
+    import actloss.layers as L
+    if not hasattr(L, "BatchNormalization"):
+        pytest.skip("this actloss has no BatchNormalization/LayerNormalization/ReLU layers yet")
+    x = rng.normal(size=(32, 4)).astype("float32")
+    model = Sequential([Input((4,)), Dense(6), L.BatchNormalization(momentum=0.5),
+                        L.ReLU(max_value=3.0, negative_slope=0.1, threshold=0.5), Dense(5),
+                        L.LayerNormalization(epsilon=1e-4), L.LeakyReLU(negative_slope=0.2),
+                        Dense(4), L.ELU(alpha=0.7), Dense(3), L.Softmax()])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(x, np.eye(3)[rng.integers(0, 3, 32)], epochs=3, batch_size=8, verbose=0)
+    _check(model, x, tmp_path)
+    edges = np.column_stack([EDGES, rng.normal(size=(EDGES.size, 3))]).astype("float32")
+    _check(Sequential([Input((4,)), L.ReLU(max_value=3.0, negative_slope=0.1, threshold=0.5)]),
+           edges, tmp_path)
