@@ -9,7 +9,8 @@ import importlib.util
 
 _NEEDS_EXTRA = {"src/actloss/_fast32_numba.py": "numba",
                 "src/actloss/plots/__init__.py": "matplotlib",
-                "src/actloss/playground/_app.py": "starlette"}
+                "src/actloss/playground/_app.py": "starlette",
+                "src/actloss/sklearn.py": "sklearn"}
 
 collect_ignore = [path for path, module in _NEEDS_EXTRA.items()
                   if importlib.util.find_spec(module) is None]

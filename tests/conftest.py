@@ -20,7 +20,8 @@ def rng():
 
 # The module that tells whether an extra is installed (pyproject.toml [project.optional-dependencies]).
 EXTRA_MODULE = {"plot": "matplotlib", "data": "sklearn", "dask": "distributed",
-                "progress": "tqdm", "fast": "numba", "playground": "starlette"}
+                "progress": "tqdm", "fast": "numba", "playground": "starlette",
+                "keras": "keras", "onnx": "onnxruntime", "sklearn": "sklearn"}
 
 
 def pytest_runtest_setup(item):

@@ -54,7 +54,7 @@ class ReLU(Activation):
 
     def _f(self, x):
         t, s, m = self.threshold, self.negative_slope, self.max_value
-        y = np.where(x > t, x, 0 * x)  # 0 * x keeps NaN
+        y = np.where(x > t, x, np.where(np.isnan(x), x, 0))  # NaN stays NaN, -inf gives 0
         if m is not None:
             y = np.minimum(y, np.asarray(m, x.dtype))
         if s:

@@ -67,6 +67,10 @@ def _header(model, kind: str) -> dict:
 
 
 def save_model(model, path) -> None:
+    if os.fspath(path).endswith(".keras"):  # Keras 3's own format, which Keras loads
+        from ._keras_archive import keras_archive
+        _write_atomic(path, keras_archive(model))
+        return
     model._ensure_built()
     if not model.built:
         raise ValueError("Cannot save a model whose weights do not exist yet: give the first "
@@ -241,6 +245,10 @@ def load_model(path, compile=True):
     True
     """
     path = os.fspath(path)
+    if path.endswith(".keras"):  # a Keras 3 file (an older actloss one goes on)
+        from ._keras_archive import is_keras_archive, load_keras
+        if is_keras_archive(path):
+            return load_keras(path, compile=compile)
     zf, header = _open(path)
     with zf:
         layers, input_shape, shapes = _layers(header, path)

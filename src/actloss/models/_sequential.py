@@ -472,6 +472,14 @@ class Sequential:
         atomically; see :func:`actloss.models.load_model`."""
         _saving.save_model(self, filepath)
 
+    def export(self, filepath, format="onnx") -> None:
+        """Write the model for inference elsewhere: ``format="onnx"`` (Keras 3's method; see
+        :mod:`actloss.models._onnx` for the operators). Needs ``pip install 'actloss[onnx]'``."""
+        if format != "onnx":
+            raise ValueError(f"export: expected format='onnx'; received format={format!r}")
+        from ._onnx import export_onnx
+        export_onnx(self, filepath)
+
     def save_weights(self, filepath) -> None:
         _saving.save_weights(self, filepath)
 
