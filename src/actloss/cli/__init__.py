@@ -11,7 +11,7 @@ import sys
 from importlib import import_module
 
 # command modules, in the order `actloss --help` lists them
-_COMMAND_MODULES = ("catalog", "plot", "gradcheck", "train", "compare", "demo")
+_COMMAND_MODULES = ("catalog", "plot", "gradcheck", "train", "compare", "lesson", "demo")
 
 
 class CLIError(Exception):

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ._data import history_dict, loss_curve
-from ._svg import line_chart, split_jumps
+from ._svg import color, line_chart, split_jumps
 
 _MISSING = "actloss.plots needs matplotlib: pip install 'actloss[plot]'"
 
@@ -195,4 +195,4 @@ def dead_units(hist, ax=None, title="Dead units"):
 
 
 __all__ = ["activations", "losses", "history", "gradient_flow", "dead_units", "save",
-           "new_axes", "integer_ticks", "line_chart", "split_jumps"]
+           "new_axes", "integer_ticks", "line_chart", "split_jumps", "color"]

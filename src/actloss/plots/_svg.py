@@ -6,7 +6,8 @@ a matplotlib PNG costs about half a second (``savefig`` was 2.2 s of a 5.8 s one
 page (no script, nothing fetched). Each chart has a title, axis labels and a legend.
 
 A series is a dict: ``{"label", "x", "y"}`` and optionally ``"dashed": True``, ``"color"``
-(``"C0"``... as in matplotlib, or any CSS colour), ``"marker": True``, ``"band": (low, high)``
+(``"C0"``... as in matplotlib, or any CSS colour), ``"marker": True``, ``"points": True`` (markers
+only, a scatter), ``"band": (low, high)``
 (a shaded range, e.g. min and max over seeds). NaN (or, on a log axis, a value <= 0) breaks a
 line, which is how a jump is drawn without a vertical segment.
 
@@ -191,6 +192,11 @@ def line_chart(series, *, title: str = "", xlabel: str = "", ylabel: str = "",
                     out.append(f'<polygon points="{" ".join(pts)}" fill="{c}" '
                                f'fill-opacity="0.15" stroke="none"/>')
         py_all = ty(y)
+        if s.get("points"):
+            out += [f'<circle cx="{tx(x[k]):.1f}" cy="{py_all[k]:.1f}" r="2" fill="{c}" '
+                    f'fill-opacity="0.7"/>' for k in range(len(x))
+                    if np.isfinite(x[k]) and np.isfinite(py_all[k])]
+            continue
         dash = ' stroke-dasharray="5,3"' if s.get("dashed") else ""
         for a, b in _segments(x, py_all):
             pts = " ".join(f"{tx(x[k]):.1f},{py_all[k]:.1f}" for k in range(a, b))
