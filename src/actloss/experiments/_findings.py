@@ -140,9 +140,10 @@ def _best_sentences(ranking, cells_results, metric: str, label) -> list[str]:
     seeds = best["ok"]
     spread = f" ± {best['val_metric_std']:.3f} over {seeds} seeds" if seeds > 1 else \
         " (one seed)"
-    out = [f"Best by validation {metric}: {label(best)}, {_fmt(best['val_metric'])}{spread}."]
     if len(ranked) == 1:
-        return out
+        return [f"Validation {metric}: {_fmt(best['val_metric'])}{spread}, test "
+                f"{_fmt(best['test_metric']) if best['test_metric'] is not None else '-'}."]
+    out = [f"Best by validation {metric}: {label(best)}, {_fmt(best['val_metric'])}{spread}."]
     ties, beaten = [], None
     for other in ranked[1:]:
         verdict, why = separated(vals.get(_key(best), {}), vals.get(_key(other), {}))
@@ -203,9 +204,16 @@ def _gradient_sentences(ranking, label) -> list[str]:
     if not small and not large:
         lo = min(with_ratio, key=lambda e: e["grad_ratio"])
         hi = max(with_ratio, key=lambda e: e["grad_ratio"])
-        out.append(f"No vanishing or exploding gradients: the first/last layer gradient ratio "
-                   f"after training is between {lo['grad_ratio']:.2g} ({label(lo)}) and "
-                   f"{hi['grad_ratio']:.2g} ({label(hi)}).")
+        if lo is hi:
+            out.append(f"No vanishing or exploding gradients: the first layer's gradient is "
+                       f"{lo['grad_ratio']:.2g} of the last layer's after training (below "
+                       f"{VANISHING:g} would be vanishing, above {EXPLODING:g} exploding).")
+        else:
+            out.append(f"No vanishing or exploding gradients (a first/last layer gradient "
+                       f"ratio below {VANISHING:g} or above {EXPLODING:g}): after training it "
+                       f"is between {lo['grad_ratio']:.2g} in {label(lo)}, where the gradient "
+                       f"shrinks most on its way down, and {hi['grad_ratio']:.2g} in "
+                       f"{label(hi)}.")
     return out
 
 
