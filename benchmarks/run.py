@@ -1,4 +1,4 @@
-"""Run every benchmark (W1-W5, scaling, memmap) and print ONE table: actloss, each installed peer,
+"""Run every benchmark (W1-W6, scaling, memmap) and print ONE table: actloss, each installed peer,
 the NumPy floors, actloss's ratio to each, the issue's target for each ratio and PASS/FAIL.
 
     python benchmarks/run.py              # the full comparison (what `make bench` runs)
@@ -23,9 +23,10 @@ import w2_tutorial_b  # noqa: E402
 import w3_digits  # noqa: E402
 import w4_wide  # noqa: E402
 import w5_elementwise  # noqa: E402
+import w6_lab_grid  # noqa: E402
 
 MODULES = {"W1": w1_tutorial_a, "W2": w2_tutorial_b, "W3": w3_digits, "W4": w4_wide,
-           "W5": w5_elementwise, "scaling": scaling}
+           "W5": w5_elementwise, "W6": w6_lab_grid, "scaling": scaling}
 
 
 def _version(dist):

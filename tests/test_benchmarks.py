@@ -153,3 +153,22 @@ def test_scaling_and_memmap(tmp_path):
     peak = [r for r in res["rows"] if r["metric"].endswith("peak RSS") and r["workload"] == "memmap"][0]
     assert finite_positive(peak["values"]["actloss"]) and peak["result"] in ("PASS", "FAIL")
     assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("actloss-bench-memmap-*"))
+
+
+@pytest.mark.skipif(not HAVE["sklearn"], reason="load_digits needs scikit-learn")
+def test_w6_lab_grid(tmp_path):
+    # the Dask run starts a LocalCluster: a minute on a busy 2-core machine, so only on request
+    slow = os.environ.get("ACTLOSS_SLOW_TESTS") == "1" and C.installed("distributed")
+    extra = [] if slow else ["--no-dask"]
+    tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+    before = set(tmp.glob("actloss-bench-w6-*"))
+    res, _ = run_script("w6_lab_grid.py", tmp_path, "--impls", "actloss,sklearn", *extra)
+    row = check_rows(res, "lab grid, whole command", ("actloss", "sklearn"))
+    assert row["target"] == {"vs": "sklearn", "hi": 0.5}
+    if not extra:
+        dask = [r for r in res["rows"] if r["metric"].startswith("--scheduler local")][0]
+        assert finite_positive(dask["values"]["actloss"])
+        assert dask["checked"] == pytest.approx(dask["values"]["actloss"] /
+                                                row["values"]["actloss"])
+        assert dask["result"] in ("PASS", "FAIL") and dask["target"]["hi"] == 1.2
+    assert set(tmp.glob("actloss-bench-w6-*")) <= before  # its output folder is removed

@@ -94,7 +94,7 @@ def test_diverging_cell_is_recorded_as_failed(tmp_path):
 def test_dask_local_cluster_gives_identical_numbers(serial, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         assert len(cluster.workers) == 2
         result = compare("moons", out=tmp_path, scheduler=cluster.scheduler_address, **TINY)

@@ -369,7 +369,7 @@ def test_register_checks_the_gradient_by_finite_differences(scratch_registry):
 
 
 def test_explain_huber_from_the_command_line(capsys):
-    assert cli_main(["explain", "huber"]) == 0
+    assert cli_main(["explain", "huber", "--latex"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("huber (loss)") and "delta" in out and r"\delta" in out
 

@@ -85,3 +85,35 @@ def test_history_of_a_real_fit(tmp_path, rng):
     plots.gradient_flow(hist, ax=axes[1])
     plots.dead_units(hist, ax=axes[2])
     assert plots.save(fig, tmp_path / "h.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", ["relu", "step", "hard_tanh", "leaky_relu"])
+def test_derivative_jumps_are_not_drawn_as_vertical_lines(name):
+    ax = plots.activations([name], derivative=True)
+    for line in ax.get_lines():
+        x, y = (np.asarray(a, float) for a in line.get_data())
+        finite = np.isfinite(y)
+        if x.size < 10:
+            continue  # the axis lines
+        steps = np.abs(np.diff(y))[finite[1:] & finite[:-1]]
+        assert steps.max() < 0.25 * (np.nanmax(y) - np.nanmin(y) or 1), line.get_label()
+    mine = [ln for ln in ax.get_lines() if ln.get_label() in (name, f"{name}'")]
+    assert any(np.isnan(np.asarray(ln.get_ydata(), float)).any() for ln in mine)
+
+
+def test_smooth_curves_are_not_split():
+    x = np.linspace(-5, 5, 801)
+    from actloss import activations as A
+
+    for name in ("sigmoid", "tanh", "elu", "gelu"):
+        _, y = plots.split_jumps(x, A.get(name).grad(x))
+        assert not np.isnan(y).any(), name
+
+
+def test_svg_chart_has_labels_legend_and_breaks_at_nan():
+    svg = plots.line_chart([{"label": "a", "x": [1, 2, 3, 4], "y": [1, np.nan, 3, 4]},
+                            {"label": "b", "x": [1, 2], "y": [1e-3, 1e2], "dashed": True}],
+                           title="T", xlabel="epoch", ylabel="loss", logy=True)
+    assert ">epoch</text>" in svg and ">loss</text>" in svg and ">T</text>" in svg
+    assert ">a</text>" in svg and ">b</text>" in svg and 'stroke-dasharray' in svg
+    assert svg.count("<polyline") == 3  # "a" is broken at its NaN into two pieces

@@ -6,6 +6,7 @@ import argparse
 import textwrap
 
 from . import CLIError
+from ._text import latex_to_text, table, width
 
 
 def _registries():
@@ -26,28 +27,32 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser(
         "explain", help="formula, derivative, range, pros and cons of one function",
-        description="Explain one activation or loss: its formula and derivative (LaTeX), "
-                    "output range, pros, cons and reference.",
+        description="Explain one activation or loss: its formula and derivative (as Unicode "
+                    "text; --latex adds the LaTeX), output range, pros, cons and reference.",
         epilog="Example: actloss explain leaky_relu")
     p.add_argument("name", help="an activation or loss name or alias, e.g. relu, huber")
+    p.add_argument("--latex", action="store_true",
+                   help="also print the formulas as LaTeX source")
     p.set_defaults(func=run_explain)
 
 
-def catalog_table(kind: str = "all") -> str:
-    rows = []
+def catalog_table(kind: str = "all", max_width: int | None = None) -> str:
+    """The catalogs as tables that fit ``max_width`` columns (the terminal's, 80 in a pipe):
+    one per kind, aliases under each name."""
+    parts = []
     for kind_name, registry in _registries().items():
         if kind not in ("all", kind_name):
             continue
+        rows = []
         for name, obj in sorted(registry.items()):
-            aliases = ", ".join(registry.aliases_of(name))
-            rows.append((kind_name, name, aliases, obj.output_range, obj.summary))
-    header = ("kind", "name", "aliases", "range", "summary")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)) + "  " + header[4]]
-    lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[4])
-    return "\n".join(lines)
+            aliases = registry.aliases_of(name)
+            cell = name + "".join(f"\n  {a}" for a in aliases)
+            rows.append((cell, obj.output_range, obj.summary))
+        title = "Activations" if kind_name == "activation" else "Losses"
+        parts.append(f"{title} ({len(rows)}; aliases indented)\n"
+                     + table((kind_name, "range", "summary"), rows, max_width,
+                             wrap=("range", "summary")))
+    return "\n\n".join(parts)
 
 
 def run_list(args) -> int:
@@ -71,22 +76,34 @@ def find(name: str):
     raise CLIError(f"unknown activation or loss {name!r}.{hint} Run 'actloss list' to see all.")
 
 
-def explain(obj) -> str:
+def explain(obj, latex: bool = False, max_width: int | None = None) -> str:
+    """One function explained for a terminal: formulas as Unicode text (``latex``: the LaTeX
+    source too), wrapped to ``max_width`` columns."""
+    max_width = max_width or width()
     params = ", ".join(f"{k}={v!r}" for k, v in obj.params.items()) or "none"
     kind = type(obj).__name__.lower()
-    out = [f"{obj.name} ({kind})", f"  {obj.summary}", "",
-           f"  parameters:  {params}",
-           f"  formula:     {obj.formula}",
-           f"  derivative:  {obj.derivative_formula}",
-           f"  range:       {obj.output_range}"]
+
+    def field(title, text):
+        return textwrap.fill(text, max_width, initial_indent=f"  {title:<12} ",
+                             subsequent_indent=" " * 15, break_on_hyphens=False)
+
+    out = [f"{obj.name} ({kind})", textwrap.fill(obj.summary, max_width, initial_indent="  ",
+                                                 subsequent_indent="  "), "",
+           field("parameters:", params),
+           field("formula:", latex_to_text(obj.formula)),
+           field("derivative:", latex_to_text(obj.derivative_formula))]
+    if latex:
+        out += [field("LaTeX:", obj.formula), field("LaTeX:", obj.derivative_formula)]
+    out.append(field("range:", obj.output_range))
     for title, items in (("pros", obj.pros), ("cons", obj.cons)):
         out.append(f"  {title}:")
-        out += [textwrap.fill(item, 96, initial_indent="    - ", subsequent_indent="      ")
-                for item in items] or ["    (none listed)"]
-    out.append(f"  reference:   {obj.reference or '-'}")
+        out += [textwrap.fill(item, max_width, initial_indent="    - ",
+                              subsequent_indent="      ") for item in items] or \
+            ["    (none listed)"]
+    out.append(field("reference:", obj.reference or "-"))
     return "\n".join(out)
 
 
 def run_explain(args) -> int:
-    print(explain(find(args.name)))
+    print(explain(find(args.name), latex=args.latex))
     return 0

@@ -85,6 +85,7 @@ def run_comparison(args, **overrides):
 def run(args) -> int:
     result = run_comparison(args)
     print()
-    print(result.table)
+    from ._text import ranking_table
+    print(ranking_table(result.ranking))
     print(f"\nReport: {result.report}")
     return 0

@@ -74,8 +74,10 @@ def run(args) -> int:
         result = run_comparison(args)
     except ImportError as exc:
         raise require_extra(exc) from None
+    from ._text import ranking_table
+
     print()
-    print(result.table)
+    print(ranking_table(result.ranking))
     print(f"\n{len(result.cells)} cells in {time.perf_counter() - start:.0f}s. "
           f"Report: {result.report}")
     return 0

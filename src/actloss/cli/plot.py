@@ -30,6 +30,10 @@ def run(args) -> int:
     if not args.names and not args.loss:
         raise CLIError("give activation names and/or --loss NAMES (e.g. actloss plot relu tanh "
                        "--out plots/)")
+    for n in args.names:
+        if n not in A.REGISTRY and n in L.REGISTRY:
+            raise CLIError(f"{n!r} is a loss, not an activation: use --loss {n} (e.g. "
+                           f"actloss plot --loss {n} --out {args.out})")
     acts = [A.get(n) for n in args.names]   # unknown names: ValueError with "did you mean"
     losses = [L.get(n) for n in args.loss]
     try:

@@ -32,7 +32,7 @@ def run(args) -> int:
     args.losses = [args.loss] if args.loss else None
     args.learning_rates, args.jobs, args.scheduler = [args.learning_rate], 1, None
     args.seeds = [args.seed]
-    result = run_comparison(args, progress=False)
+    result = run_comparison(args, progress=False, title="actloss train")
     (cell, r), = result.cells
     if r["status"] != "ok":
         print(f"failed: {r['error']}")

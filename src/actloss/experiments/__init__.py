@@ -8,7 +8,8 @@ writes into ``out``:
   configuration has another key);
 * ``results.csv``, ``results.json``: one row per cell (configuration, final train/val/test loss
   and metric, epochs run, time, dead-unit fraction, first/last layer gradient ratio);
-* PNG figures and ``report.html``, a self-contained page with the ranked table.
+* SVG figures and ``report.html``, a self-contained page that says in words what the numbers
+  show, then the ranked table and the figures.
 
 >>> from actloss.experiments import build_grid
 >>> from actloss.datasets import load
@@ -27,7 +28,7 @@ from pathlib import Path
 from ._cell import run_cell
 from ._executors import describe, execute
 from ._grid import build_grid, cell_key, group_key, output_spec
-from ._report import figures, write_report
+from ._report import figures, ranking_rows, write_report
 from ._results import clean_stale_tmp, format_table, rank, write_json, write_results
 
 
@@ -112,14 +113,15 @@ def _progress(total: int, initial: int, enabled: bool):
 def compare(dataset, *, target=None, activations=("relu",), losses=None, optimizers=("adam",),
             learning_rates=(1e-3,), hidden=(64, 64), epochs=20, batch_size=32, seeds=1,
             jobs=1, scheduler=None, out="runs/compare", progress=True, report=True,
-            command="", echo=print, drop_missing=False) -> Comparison:
+            command="", title="", echo=print, drop_missing=False) -> Comparison:
     """Run the grid (see the module docstring) and write the results into ``out``.
 
     ``jobs > 1`` starts worker processes with the ``spawn`` method, so a script that calls
     ``compare`` with jobs must do so under ``if __name__ == "__main__":`` (as with any
     ``multiprocessing`` code). ``scheduler="local"`` starts a Dask ``LocalCluster`` of ``jobs``
     workers (0: all cores); ``"tcp://HOST:PORT"`` uses a running cluster, whose workers need
-    actloss installed. Returns a :class:`Comparison`; ``echo`` prints the progress lines.
+    actloss installed. Returns a :class:`Comparison`; ``echo`` prints the progress lines;
+    ``title`` heads the report (default: from ``command``, else "actloss compare").
 
     Everything a user can get wrong is checked before any training, as a ``ValueError``: the
     data (see :func:`actloss.datasets.load`; ``drop_missing`` drops rows with empty cells),
@@ -178,9 +180,9 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
         except ImportError as err:  # the plot extra is missing: the table is the report
             echo(f"figures skipped: {err}".splitlines()[0])
             images = {}
-        comparison.report = write_report(out, ds, done, ranking, images, command)
+        comparison.report = write_report(out, ds, done, ranking, images, command, title)
     return comparison
 
 
 __all__ = ["compare", "Comparison", "build_grid", "cell_key", "group_key", "output_spec",
-           "run_cell", "execute", "rank", "format_table"]
+           "run_cell", "execute", "rank", "format_table", "ranking_rows"]

@@ -152,7 +152,7 @@ def _dask(cells, ds, scheduler: str, jobs: int):
     try:
         if scheduler == "local":
             cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=None)
+                                   processes=True, host="127.0.0.1", dashboard_address=":0")
             client = Client(cluster)
             client.run(_dask_worker_setup, os.getpid())
         else:

@@ -104,6 +104,30 @@ def canonical_optimizers(names) -> list[str]:
     return out
 
 
+def can_die(activation: str) -> bool:
+    """Can units of ``activation`` die, i.e. is its derivative exactly 0 on a half-line?
+
+    Measured, not listed: f' on [-12, -4] is all zero for relu, relu6, hard_silu (and step,
+    hard_tanh, hard_sigmoid, whose units die by saturating), and positive for leaky_relu, elu,
+    selu, gelu, silu, softplus. The single place the report asks this; an activation property
+    can replace it.
+
+    >>> can_die("relu"), can_die("leaky_relu"), can_die("elu"), can_die("sigmoid")
+    (True, False, False, False)
+    """
+    import numpy as np
+
+    from .. import activations as A
+
+    try:
+        act = A.get(activation)
+    except (ValueError, TypeError):
+        return False
+    if not act.elementwise:
+        return False
+    return bool(np.all(act.grad(np.linspace(-12.0, -4.0, 33)) == 0))
+
+
 def initializer_for(activation: str) -> str:
     if activation in HE:
         return "he_normal"

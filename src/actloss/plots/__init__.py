@@ -4,7 +4,9 @@ extra).
 matplotlib is imported on first use, with the non-interactive Agg backend unless pyplot is
 already running, so plots work without a display. Every function draws on ``ax`` when given
 (compose your own figures) and otherwise on a new figure; it returns the Axes. :func:`save`
-writes a figure as PNG or SVG, chosen by the file's suffix.
+writes a figure as PNG or SVG, chosen by the file's suffix. :func:`line_chart` draws a line
+chart as SVG text without matplotlib (the report and the lessons use it); derivative plots break
+their lines at jumps (:func:`split_jumps`) instead of drawing a vertical segment.
 
 >>> from actloss import plots
 >>> ax = plots.activations(["relu", "tanh"], derivative=True)
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ._data import history_dict, loss_curve
+from ._svg import color, line_chart, split_jumps
 
 _MISSING = "actloss.plots needs matplotlib: pip install 'actloss[plot]'"
 
@@ -89,9 +92,10 @@ def activations(names, derivative: bool = False, x_range=(-5.0, 5.0), ax=None):
             rows = np.stack([x, np.zeros_like(x)], axis=1)
             y = act(rows)[:, 0]
             dy = act.vjp(rows, np.tile([1.0, 0.0], (len(x), 1)))[:, 0] if derivative else None
-        (line,) = ax.plot(x, y, label=act.name)
+        (line,) = ax.plot(*split_jumps(x, y), label=act.name)
         if dy is not None:
-            ax.plot(x, dy, linestyle="--", color=line.get_color(), label=f"{act.name}'")
+            ax.plot(*split_jumps(x, dy), linestyle="--", color=line.get_color(),
+                    label=f"{act.name}'")
     ax.axhline(0, color="0.6", linewidth=0.6)
     ax.axvline(0, color="0.6", linewidth=0.6)
     ax.set_xlabel("x")
@@ -191,4 +195,4 @@ def dead_units(hist, ax=None, title="Dead units"):
 
 
 __all__ = ["activations", "losses", "history", "gradient_flow", "dead_units", "save",
-           "new_axes", "integer_ticks"]
+           "new_axes", "integer_ticks", "line_chart", "split_jumps", "color"]
