@@ -230,6 +230,10 @@ MISTYPED = [  # (key path, value): each must be rejected naming the key
     ("model", ...), ("dtype", ...), ("kind", ...), ("model.layers.0.config.units", ...),
     ("model.layers.0.class_name", ...), ("compile.loss", ...), ("compile.optimizer", ...),
     ("compile.metrics", ...), ("model.input_shape", [5]), ("model.input_shape", [0]),
+    ("compile.optimizer.learning_rate.class_name", "Evil"),
+    ("compile.optimizer.learning_rate.config.decay_steps", "5"),
+    ("compile.optimizer.learning_rate.config.name", ["x"]),
+    ("compile.optimizer.learning_rate.config.evil", 1),
 ]
 
 

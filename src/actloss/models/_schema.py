@@ -272,39 +272,42 @@ def regularizer_spec() -> Spec:
     return Maybe(Named("regularizer", reg.names, reg.canonical, lambda name: penalty))
 
 
-class KerasObject(Spec):
-    """Keras's serialized object ``{"class_name": NAME, "config": {...}}`` (how learning-rate
-    schedules are written), ``NAME`` one of ``classes``, its config checked by
-    ``params(NAME) -> Record``."""
-
-    def __init__(self, kind, classes, params):
-        self.kind, self.classes, self.params = kind, classes, params
-        self.expected = f"{{'class_name': ..., 'config': {{...}}}} of a {kind}"
-
-    def check(self, value, path):
-        if not isinstance(value, dict):
-            return Spec.check(self, value, path)
-        Record({"class_name": Str(set(self.classes())), "config": AnyDict()},
-               what=f"a {self.kind}").check(value, path)
-        self.params(value["class_name"]).check(value["config"], _key(path, "config"))
-        return value
-
-
 def schedule_spec() -> Spec:
+    """Keras's ``{"class_name": CLASS, "config": {..., "name": str}}`` or the earlier actloss
+    form ``{"name": CLASS, ...}``."""
     from ..optimizers import schedules
+    known = schedules.SCHEDULES
 
-    def params(name):
-        required, optional = {}, {"name": Str()}
-        for p in inspect.signature(schedules.SCHEDULES[name]).parameters.values():
+    def canonical(name):
+        if name not in known:
+            raise ValueError(name)
+        return name
+
+    def params(name, with_name=False):
+        required, optional = {}, {}
+        for p in inspect.signature(known[name]).parameters.values():
             if p.name == "name":
+                if with_name:
+                    optional["name"] = Maybe(Str())
                 continue
             if p.name in ("boundaries", "values"):
                 spec = ListOf(Number(), 1, MAX_LIST)
             else:
                 spec = Number() if p.default is p.empty else by_default(p.default)
             (required if p.default is p.empty else optional)[p.name] = spec
-        return Record(required, optional, what="a learning-rate schedule config")
-    return KerasObject("learning-rate schedule", lambda: sorted(schedules.SCHEDULES), params)
+        return Record(required, optional, what=f"a {name} config")
+
+    class KerasForm(Spec):
+        expected = f"{{'class_name': one of {sorted(known)}, 'config': {{...}}}}"
+
+        def check(self, value, path):
+            Record({"class_name": Str(set(known)), "config": AnyDict()}).check(value, path)
+            return params(value["class_name"], True).check(value["config"],
+                                                           _key(path, "config"))
+    earlier = Named("learning-rate schedule", lambda: sorted(known), canonical, params,
+                    allow_str=False)
+    return Either(KerasForm(), earlier,
+                  fits=(lambda v: isinstance(v, dict) and "class_name" in v, lambda v: True))
 
 
 def optimizer_spec() -> Spec:
