@@ -18,8 +18,9 @@ import numpy as np
 
 import math
 
+from .._catalog import CatalogEntry
 from .._numerics import as_float_array
-from .._validation import check_number, check_params
+from .._validation import check_number
 
 
 def check_finite(name, value, *, low=None, low_open=False, nonzero=False):
@@ -52,7 +53,7 @@ def _finish(result: np.ndarray, dtype, shape) -> np.ndarray:
         return result.astype(dtype, copy=False).reshape(shape)
 
 
-class Activation:
+class Activation(CatalogEntry):
     """An activation function with its exact derivative and its documentation.
 
     Call it on anything ``np.asarray`` accepts: floats keep their dtype, integers and bools are
@@ -60,31 +61,19 @@ class Activation:
     vector-Jacobian product used by back-propagation. ``with_params`` returns a configured copy.
     """
 
+    kind = "activation"
+    PROPERTIES = {"monotonic": None}
+
     def __init__(self, name, forward, grad=None, *, vjp=None, backward=None,
-                 backward_uses_input=True, params=None, param_aliases=None, check=None,
-                 formula="", derivative_formula="", output_range="", pros=(), cons=(),
-                 reference="", monotonic=None, summary="", doc=None):
+                 backward_uses_input=True, doc=None, **meta):
         if (grad is None) == (vjp is None):
             raise TypeError(f"activation {name!r}: give exactly one of grad (elementwise) or vjp")
-        self.name = name
+        super().__init__(name, doc=doc or forward.__doc__ or type(self).__doc__, **meta)
         self._forward = forward
         self._grad = grad
         self._vjp = vjp
         self._backward = backward
         self.backward_uses_input = backward_uses_input if backward else True
-        self._defaults = dict(params or {})
-        self._param_aliases = dict(param_aliases or {})
-        self._check = check
-        self.params = dict(self._defaults)
-        self.formula = formula
-        self.derivative_formula = derivative_formula
-        self.output_range = output_range
-        self.pros = tuple(pros)
-        self.cons = tuple(cons)
-        self.reference = reference
-        self.monotonic = monotonic
-        self.summary = summary
-        self.__doc__ = doc or forward.__doc__ or type(self).__doc__
 
     # ------------------------------------------------------------------ public API
     @property
@@ -118,20 +107,6 @@ class Activation:
             out = gw * self._grad(xw, **self.params)
         return _finish(out, dtype, shape)
 
-    def with_params(self, **params) -> "Activation":
-        """A copy with some parameters changed (``A.leaky_relu.with_params(alpha=0.2)``)."""
-        merged = check_params(self.name, params, self.params, self._param_aliases)
-        if self._check is not None:
-            self._check(**merged)
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new.params = merged
-        return new
-
-    def get_config(self) -> dict:
-        """JSON-ready description: ``{"name": ..., **params}``; ``get(**config)`` rebuilds it."""
-        return {"name": self.name, **self.params}
-
     # ------------------------------------------------------------------ layer fast path
     def forward(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """f(x) for a float32/float64 array, written into ``out`` (which may be ``x``). No checks."""
@@ -144,15 +119,3 @@ class Activation:
         if self._vjp is not None:
             return self._vjp(x, g, **self.params)
         return np.multiply(g, self._grad(x, **self.params), out=g)
-
-    # ------------------------------------------------------------------ plumbing
-    def __repr__(self):
-        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"Activation({self.name!r}{args})"
-
-    def __eq__(self, other):
-        return (isinstance(other, Activation) and other.name == self.name
-                and other.params == self.params)
-
-    def __hash__(self):
-        return hash((self.name, tuple(sorted(self.params.items()))))
