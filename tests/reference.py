@@ -46,6 +46,11 @@ def _ncdf(x):
     return mp(0) if x < -10**4 else mpmath.ncdf(x)
 
 
+def _tanh_shrink(x):
+    with mpmath.workdps(120):  # x - tanh x cancels ~ -2 log10|x| digits
+        return +(x - mpmath.tanh(x))
+
+
 def _hs(x):
     """relu6(x + 3) / 6."""
     return min(max(mp(0), x + 3), mp(6)) / 6
@@ -55,9 +60,14 @@ def _hs(x):
 REFERENCES = {
     "step": (lambda x: mp(1) if x >= 0 else mp(0), lambda x: mp(0)),
     "linear": (lambda x: x, lambda x: mp(1)),
-    "relu": (lambda x: max(mp(0), x), lambda x: mp(1) if x > 0 else mp(0)),
-    "leaky_relu": (lambda x, alpha=0.01: x if x > 0 else mp(alpha) * x,
-                   lambda x, alpha=0.01: mp(1) if x > 0 else mp(alpha)),
+    "relu": (lambda x, negative_slope=0.0, max_value=None, threshold=0.0:
+             (min(x, mp(max_value)) if max_value is not None else x) if x > threshold
+             else mp(negative_slope) * (x - mp(threshold)),
+             lambda x, negative_slope=0.0, max_value=None, threshold=0.0:
+             (mp(1) if max_value is None or x < max_value else mp(0)) if x > threshold
+             else mp(negative_slope)),
+    "leaky_relu": (lambda x, negative_slope=0.2: x if x > 0 else mp(negative_slope) * x,
+                   lambda x, negative_slope=0.2: mp(1) if x > 0 else mp(negative_slope)),
     "elu": (lambda x, alpha=1.0: x if x > 0 else mp(alpha) * mpmath.expm1(x),
             lambda x, alpha=1.0: mp(1) if x > 0 else mp(alpha) * mpmath.exp(x)),
     "sigmoid": (_sig, lambda x: _sig(x) * _sig(-x)),
@@ -86,11 +96,30 @@ REFERENCES = {
              lambda x, alpha=1.0: mp(1) if x > 0 else mpmath.exp(x / mp(alpha))),
     "log_sigmoid": (lambda x: -_sp(-x), lambda x: _sig(-x)),
     "exponential": (mpmath.exp, mpmath.exp),
+    "sparse_sigmoid": (lambda x: (min(max(x, mp(-1)), mp(1)) + 1) / 2,
+                       lambda x: mp(0.5) if -1 < x < 1 else mp(0)),
+    "sparse_plus": (lambda x: mp(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),
+                    lambda x: (min(max(x, mp(-1)), mp(1)) + 1) / 2),
+    "soft_shrink": (lambda x, threshold=0.5: x - mp(threshold) if x > threshold else
+                    (x + mp(threshold) if x < -threshold else mp(0)),
+                    lambda x, threshold=0.5: mp(1) if abs(x) > threshold else mp(0)),
+    "hard_shrink": (lambda x, threshold=0.5: x if abs(x) > threshold else mp(0),
+                    lambda x, threshold=0.5: mp(1) if abs(x) > threshold else mp(0)),
+    "threshold": (lambda x, threshold=0.0, default_value=0.0:
+                  x if x > threshold else mp(default_value),
+                  lambda x, threshold=0.0, default_value=0.0: mp(1) if x > threshold else mp(0)),
+    "tanh_shrink": (lambda x: x ** 3 / 3 - 2 * x ** 5 / 15 + 17 * x ** 7 / 315 if abs(x) < 1e-12
+                    else _tanh_shrink(x), lambda x: mpmath.tanh(x) ** 2),
+    # below 0 in the equal form without cancellation (60 digits do not cover x = -3e38)
+    "squareplus": (lambda x, b=4.0: (x + mpmath.sqrt(x * x + b)) / 2 if x >= 0
+                   else b / (2 * (mpmath.sqrt(x * x + b) - x)),
+                   lambda x, b=4.0: (1 + x / mpmath.sqrt(x * x + b)) / 2 if x >= 0
+                   else b / (2 * mpmath.sqrt(x * x + b) * (mpmath.sqrt(x * x + b) - x))),
 }
 
 # Limits at -inf and +inf of (f, f'), used for the infinite inputs.
 LIMITS = {
-    "step": ((0, 1), (0, 0)), "linear": ((-INF, INF), (1, 1)), "relu": ((0, INF), (0, 1)),
+    "step": ((0, 1), (0, 0)), "linear": ((-INF, INF), (1, 1)), "relu": ((None, INF), (None, 1)),
     "leaky_relu": ((-INF, INF), (None, 1)), "elu": ((None, INF), (0, 1)),
     "sigmoid": ((0, 1), (0, 0)), "tanh": ((-1, 1), (0, 0)), "selu": ((None, INF), (0, None)),
     "gelu": ((-0.0, INF), (0, 1)), "silu": ((-0.0, INF), (0, 1)), "softplus": ((0, INF), (0, 1)),
@@ -98,6 +127,10 @@ LIMITS = {
     "hard_sigmoid": ((0, 1), (0, 0)), "hard_tanh": ((-1, 1), (0, 0)),
     "hard_silu": ((-0.0, INF), (0, 1)), "celu": ((None, INF), (0, 1)),
     "log_sigmoid": ((-INF, 0), (1, 0)), "exponential": ((0, INF), (0, INF)),
+    "sparse_sigmoid": ((0, 1), (0, 0)), "sparse_plus": ((0, INF), (0, 1)),
+    "soft_shrink": ((-INF, INF), (1, 1)), "hard_shrink": ((-INF, INF), (1, 1)),
+    "threshold": ((0, INF), (0, 1)), "squareplus": ((0, INF), (0, 1)),
+    "tanh_shrink": ((-INF, INF), (1, 1)),
 }
 
 # Zeros of derivatives, where the derivative is compared in absolute error / eps.
@@ -106,6 +139,13 @@ WINDOW = 0.3
 
 
 def _limit(name, params, x, deriv):
+    if name == "threshold" and x < 0 and not deriv:
+        return params.get("default_value", 0.0)
+    if name == "relu":
+        ns, mv = params.get("negative_slope", 0.0), params.get("max_value")
+        if x < 0:
+            return ns if deriv else (-INF if ns else 0.0)
+        return (0.0 if mv is not None else 1.0) if deriv else (mv if mv is not None else INF)
     lo, hi = LIMITS[name][deriv]
     v = lo if x < 0 else hi
     if v is None:  # parameter-dependent: -alpha (elu/celu values), alpha*inf, selu's -lambda*alpha
@@ -114,7 +154,7 @@ def _limit(name, params, x, deriv):
         if name == "selu":
             return -SELU_SCALE * SELU_ALPHA if not deriv else SELU_SCALE
         if name == "leaky_relu":
-            return params.get("alpha", 0.01)
+            return params.get("negative_slope", 0.2)
     if name == "gelu" and params.get("approximate") and deriv == 0 and x < 0:
         return -0.0
     return v
@@ -155,6 +195,22 @@ def test_points() -> np.ndarray:
     edges = np.asarray(edges, np.float64)
     pts = np.concatenate([grid, edges, -edges, dense, dense.astype(np.float32)])
     return np.unique(pts)  # one zero: the sign of zero is tested in test_activations.py
+
+
+def special_values(dtype) -> np.ndarray:
+    """The special-value set every path of every activation is run on: +-0, +-inf, NaN, the
+    smallest subnormal and normal, the largest finite, the exp overflow and underflow edges of
+    float32 and float64 (each side), the kinks of the piecewise functions, huge and tiny."""
+    fi = np.finfo(dtype)
+    base = [0.0, np.inf, np.nan, float(fi.smallest_subnormal), float(fi.tiny), float(fi.max),
+            1e-30, 1e-7, 0.5, 1.0, 3.0, 6.0, 9.01, 15.1, 17.0, 20.0, 37.0, 38.6, 88.72, 88.7228,
+            89.0, 103.97, 104.0, 709.78, 709.79, 710.0, 745.13, 746.0, 1e6, 1e10, 1e30,
+            1e100, 1e300]
+    with np.errstate(over="ignore"):
+        v = np.asarray(base, np.float64).astype(dtype)
+        edges = np.nextafter(v[np.isfinite(v)], np.asarray(np.inf, dtype))
+    v = np.concatenate([v, edges, np.asarray([-0.5, -1.5, 2.5], dtype)])
+    return np.concatenate([v, -v])
 
 
 def points_for(dtype) -> np.ndarray:
@@ -215,7 +271,10 @@ def errors(name, params, dtype, which, act):
 
 
 CONFIGS = [(n, {}) for n in REFERENCES] + [
-    ("leaky_relu", {"alpha": 0.2}), ("elu", {"alpha": 0.5}), ("celu", {"alpha": 2.0}),
+    ("leaky_relu", {"negative_slope": 0.01}), ("leaky_relu", {"negative_slope": 1e-300}),
+    ("relu", {"negative_slope": 0.1, "max_value": 6.0, "threshold": 0.5}),
+    ("elu", {"alpha": 0.5}), ("threshold", {"threshold": 0.5, "default_value": -1.0}),
+    ("soft_shrink", {"threshold": 2.0}), ("squareplus", {"b": 0.25}), ("celu", {"alpha": 2.0}),
     ("gelu", {"approximate": True})]
 
 
@@ -305,3 +364,35 @@ def softmax_reference(log: bool) -> list[dict]:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def softmax_vjp_cases(dtype) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(row, cotangent) pairs, exact in ``dtype``: ordinary rows and near-one-hot ones (a
+    probability that rounds to 1: [37, 0, 0] in float64, [17, 0, 0] in float32), with
+    arbitrary cotangents (random, equal, opposite, huge and tiny)."""
+    rng = np.random.default_rng(5)
+    top = 37.0 if dtype == np.float64 else 17.0
+    rows = [np.array([top, 0.0, 0.0]), np.array([0.0, top, -top]), np.array([2 * top, top, 0.0]),
+            np.array([1e4, 0.0, -1e4, 3.0])] + [rng.normal(0, s, 6) for s in (0.5, 3, 30)]
+    gs = [lambda n: rng.normal(0, 1, n), lambda n: np.ones(n), lambda n: np.arange(n) - 1.0,
+          lambda n: rng.normal(0, 1, n) * 1e30, lambda n: rng.normal(0, 1, n) * 1e-30]
+    return [(r.astype(dtype), g(r.size).astype(dtype)) for r in rows for g in gs]
+
+
+def softmax_vjp_reference(row, g, log: bool, dtype) -> np.ndarray:
+    """g J of softmax (or log_softmax) at ``row``, exactly, rounded to ``dtype``:
+    softmax: s_i (g_i - sum_j g_j s_j); log_softmax: g_i - s_i sum_j g_j."""
+    x = [mp(float(v)) for v in row]
+    gg = [mp(float(v)) for v in g]
+    m = max(x)
+    e = [mpmath.exp(v - m) for v in x]
+    total = mpmath.fsum(e)
+    s = [v / total for v in e]
+    # the same sums written without cancellation (sum_j s_j = 1): exact zeros stay zeros
+    if log:
+        exact = [mpmath.fsum(gi * sj - si * gj for sj, gj in zip(s, gg))
+                 for gi, si in zip(gg, s)]
+    else:
+        exact = [si * mpmath.fsum(sj * (gi - gj) for sj, gj in zip(s, gg))
+                 for gi, si in zip(gg, s)]
+    return np.array([round_to(v, dtype) for v in exact], dtype)

@@ -158,7 +158,7 @@ def test_softmax_vjp_snippet():
 
 def test_get_by_name_case_insensitive_dash_is_underscore_with_parameters():
     a = A.get("leaky_relu", alpha=0.1)
-    assert a.name == "leaky_relu" and a.params["alpha"] == 0.1
+    assert a.name == "leaky_relu" and a.params["negative_slope"] == 0.1  # alpha is its alias (API.md)
     np.testing.assert_allclose(a(np.array([-1.0, 2.0])), [-0.1, 2.0])
     assert A.get("Leaky-ReLU").name == "leaky_relu"
     assert A.get("SIGMOID").name == "sigmoid"
@@ -215,7 +215,7 @@ def test_register_checks_grad_against_finite_differences():
 
 
 def test_required_parameters_and_defaults():
-    assert A.leaky_relu.params == {"alpha": 0.01}
+    assert A.leaky_relu.params == {"negative_slope": 0.2}  # Keras's function default (API.md)
     assert A.elu.params == {"alpha": 1.0}
     assert A.softmax.params == {"axis": -1}
     assert A.log_softmax.params == {"axis": -1}
@@ -1006,7 +1006,7 @@ def test_label_smoothing_ignore_index_from_logits_semantics():
 
 def test_activation_get_reconfigures_and_scalars_are_accepted():
     a = A.get(A.leaky_relu, alpha=0.3)
-    assert a.params["alpha"] == 0.3 and A.leaky_relu.params["alpha"] == 0.01
+    assert a.params["negative_slope"] == 0.3 and A.leaky_relu.params["negative_slope"] == 0.2
     r = A.relu(3)
     assert np.ndim(r) == 0 and r.dtype == np.float64 and float(r) == 3.0
     assert float(A.sigmoid(True)) == pytest.approx(1 / (1 + np.exp(-1)))

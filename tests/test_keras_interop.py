@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.needs("keras"), pytest.mark.filterwarnings(
 
 # Every registered activation under its canonical name; Keras has all of them but `step`.
 CANONICAL = sorted({A.get(n).name for n in A.names()})
-KERAS_LACKS = {"step"}
+KERAS_LACKS = {"step", "threshold"}  # Keras: no step; threshold has no defaults
 
 
 @pytest.fixture(scope="module")

@@ -76,34 +76,6 @@ def test_layer_call_and_names():
     assert Dense(1).name != Dense(1).name
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_relu_kernels_match_numpy_bit_for_bit(dtype, rng):
-    """The fused bias + relu kernels (Numba) against NumPy's passes, with NaN, infinities and
-    signed zeros: same values, same sign bits."""
-    pytest.importorskip("numba")
-    from actloss.layers import _kernels
-    bias_relu, relu_backward_bias = _kernels.relu_kernels(dtype)
-    z = rng.standard_normal((64, 40)).astype(dtype)
-    z[0, :6] = [np.nan, -np.inf, np.inf, 0.0, -0.0, -1.0]
-    b = rng.standard_normal(40).astype(dtype)
-    b[:6] = 0.0
-    got, want = z.copy(), z.copy()
-    bias_relu(got, b)
-    want += b
-    np.maximum(want, 0, out=want)
-    np.testing.assert_array_equal(got, want)
-    assert np.array_equal(np.signbit(got), np.signbit(want))
-    g = rng.standard_normal((64, 40)).astype(dtype)
-    g[1, :4] = [np.inf, np.nan, -2.0, -0.0]
-    g1, gb1 = g.copy(), np.empty(40, dtype)
-    relu_backward_bias(g1, want, gb1)
-    g2 = np.multiply(g, want > 0)
-    np.testing.assert_array_equal(g1, g2)
-    assert np.array_equal(np.signbit(g1), np.signbit(g2))
-    np.testing.assert_array_equal(gb1, np.add.reduce(g2, axis=0))
-    assert _kernels.relu_kernels(np.float16) is None
-
-
 # ------------------------------------------------------------------ Keras's layer API
 def test_layer_called_on_an_array_builds_itself():
     x = np.arange(8, dtype=np.float32).reshape(2, 4)

@@ -1,26 +1,22 @@
-"""Optional Numba kernels for large float32 activation calls (issue 6, W5).
+"""Optional compiled loops (Numba) for large float32 arrays: the activation definitions, compiled.
 
-The NumPy path evaluates a float32 transcendental in float64 blocks (NumPy's own float32
-``exp`` is off by up to 2.4 ULP) with one pass over each block per ufunc: 4 for sigmoid, about
-25 for exact gelu (a degree-14 polynomial). The kernels in :mod:`actloss._fast32_numba` do the
-same float64 arithmetic element by element in one pass, and round once to float32.
+An elementwise activation's forward, derivative and vjp are the *same* generic function bodies
+the NumPy path runs (``actloss.activations._math``), specialised to scalar primitives
+(:mod:`actloss._fast32_numba`: ``where`` is a select, ``exp`` a polynomial LLVM vectorises)
+and wrapped here in one loop that reads float32, computes in float64 (the precision policy of
+:mod:`actloss._numerics`) and rounds once on the store. Every elementwise activation gets one,
+alike; softmax has two hand-written row kernels (forward and vjp) in ``_fast32_numba``. The
+test suite runs every path of every activation on the same special values
+(``tests/test_fast32.py``) and requires agreement within one ULP, NaN where NaN.
 
-Why the exponential is written out: a Numba loop calling ``math.exp`` (glibc, scalar) took
-2.3 ns per element for sigmoid on 10^7 float32 values against PyTorch's 1.26 (2 threads each,
-the 2-core CI machine); LLVM does not vectorise a loop that calls libm, and the llvmlite
-wheels have no SVML. Written in plain arithmetic (range reduction by ln 2, a degree-10 Taylor
-polynomial, 2^n assembled in the exponent bits) it vectorises: 1.4, and 0.8 with the ``contract``
-flag (FMA) and two threads. ``benchmarks/run.py`` then gave these actloss / PyTorch ratios,
-forward / derivative: sigmoid 0.52/0.39, tanh 0.33/0.50, leaky_relu 0.39/0.35, elu 0.37/0.62,
-gelu 0.84/0.71, softmax 0.78/0.81 (the NumPy path: sigmoid 1.1, gelu 4.3, softmax vjp 1.6,
-elu' 1.4). Its relative error is below
-1e-11 (1/6000 of a float32 ULP), so the results are the NumPy path's except, rarely, by one
-ULP where the float64 value lies within 1e-11 of a float32 rounding boundary;
-``tests/test_fast32.py`` checks that, and the 2-ULP bound against mpmath.
-
-Used only for float32 arrays of at least ``MIN_SIZE`` elements, where one call takes
-milliseconds, because importing Numba costs about 0.4 s (and 64 MiB) once per process. Without
-Numba, with ``ACTLOSS_NUMBA=0`` or for other dtypes the NumPy path runs.
+Why at all: one pass per element instead of one NumPy pass per ufunc (4 for sigmoid, ~25 for
+exact gelu), on two threads. Measured on 10^7 float32 values (``benchmarks/run.py --only W5``
+and the table in the ``activations`` report): the compiled loop is 1.5-8x faster than the
+NumPy path for every smooth function and about as fast for relu. Used only for float32
+arrays of at least ``MIN_SIZE`` elements, where one call takes milliseconds, because importing
+Numba costs about 0.4 s (and 64 MiB) once per process and compiling a loop 0.1-0.5 s. Not for
+float64: its working precision is long double, which Numba does not have. Without Numba, with
+``ACTLOSS_NUMBA=0`` or for other dtypes, the NumPy path runs.
 """
 
 from __future__ import annotations
@@ -31,8 +27,9 @@ from . import _jit
 
 MIN_SIZE = 1 << 22  # elements (16 MiB of float32)
 
-_MODULE = None  # actloss._fast32_numba, or False when Numba is missing or broken
-_READY: dict = {}  # kernel name -> compiled and smoke-tested (True) or failed (False)
+_MODULE = None   # actloss._fast32_numba, or False when Numba is missing or broken
+_LOOPS: dict = {}  # (generic function, number of params, vjp) -> compiled loop, or False
+_NS = None       # the "numba" namespace of the generic functions
 
 
 def _module():
@@ -46,28 +43,71 @@ def _module():
     return _MODULE
 
 
-def kernel(name: str, x: np.ndarray):
-    """The compiled kernel ``name`` (a function of :mod:`actloss._fast32_numba`) if ``x`` is
-    float32 with at least ``MIN_SIZE`` elements and Numba works, else None."""
-    if (x.dtype != np.float32 or x.size < MIN_SIZE
-            or not _jit.enabled() or not _module()):
+def applies(x: np.ndarray) -> bool:
+    """True if ``x`` is float32 with at least ``MIN_SIZE`` elements and Numba works."""
+    return (x.dtype == np.float32 and x.size >= MIN_SIZE and _jit.enabled()
+            and bool(_module()))
+
+
+_LOOP_SOURCE = '''
+def loop(x, out, g, mode{params}):
+    if mode == 0:
+        for i in range(x.size):
+            out[i] = f(np.float64(x[i]){params})
+    elif mode == 1:
+        for i in range(x.size):
+            out[i] = df(np.float64(x[i]){params})
+    else:
+        for i in range(x.size):
+            out[i] = np.float64(g[i]) * df(np.float64(x[i]){params})
+'''
+
+
+def elementwise(f, df, numba_namespace, nparams: int):
+    """The compiled loop ``loop(x, out, g, mode, *params)`` of the generic functions ``f`` and
+    ``df``: ``out[i] = f(x[i])`` (mode 0), ``df(x[i])`` (1) or ``g[i] * df(x[i])`` (2), in
+    float64; one loop per activation, so one compilation. None where Numba does not work.
+    ``numba_namespace(primitives)`` builds the specialised generic functions once."""
+    key = (f, df, nparams)
+    if key not in _LOOPS:
+        _LOOPS[key] = False
+        if _module():
+            try:
+                params = "".join(f", p{i}" for i in range(nparams))
+                scope = {"np": np, "f": scalar(f, numba_namespace),
+                         "df": scalar(df, numba_namespace)}
+                exec(_LOOP_SOURCE.format(params=params), scope)  # noqa: S102 - our template
+                loop = _jit.njit(scope["loop"], cache=False)
+                probe = np.zeros(2, np.float32)
+                loop(probe, probe.copy(), probe, 0, *([0.5] * nparams))
+                _LOOPS[key] = loop
+            except Exception:  # pragma: no cover - a broken Numba install or kernel
+                _LOOPS[key] = False
+    return _LOOPS[key] or None
+
+
+def scalar(fn, numba_namespace):
+    """The compiled scalar form of the generic function ``fn`` (for loops built elsewhere, such
+    as the fused Dense kernels), or None without Numba."""
+    global _NS
+    if not _jit.enabled() or not _module():
         return None
-    fn = getattr(_MODULE, name)
-    if name not in _READY:
-        _READY[name] = _smoke(name, fn)
-    return fn if _READY[name] else None
+    if _NS is None:
+        _NS = numba_namespace(_MODULE.primitives())
+    return _NS[fn.__name__]
 
 
-def _smoke(name, fn) -> bool:
-    """Compile for float32 now, so that a failure means the NumPy path, not an error."""
-    x = np.zeros((2, 2), np.float32)
-    try:
-        if name.startswith("softmax"):
+def rows(name: str):
+    """The compiled row kernel ``name`` ("softmax", "softmax_vjp") of ``_fast32_numba``."""
+    if not _module():
+        return None
+    key = ("rows", name)
+    if key not in _LOOPS:
+        fn = getattr(_MODULE, name)
+        x = np.zeros((2, 2), np.float32)
+        try:
             fn(x, x.copy(), np.ones(2, np.bool_), *((x,) if name == "softmax_vjp" else ()))
-        elif name.startswith(("elu", "leaky_relu")):
-            fn(x.ravel(), x.ravel().copy(), 1.0)
-        else:
-            fn(x.ravel(), x.ravel().copy())
-    except Exception:  # pragma: no cover - a broken Numba install
-        return False
-    return True
+            _LOOPS[key] = fn
+        except Exception:  # pragma: no cover - a broken Numba install
+            _LOOPS[key] = False
+    return _LOOPS[key] or None

@@ -1,6 +1,8 @@
-"""The Numba kernels behind :mod:`actloss._fast32` (imported only from there, lazily).
+"""The Numba primitives behind :mod:`actloss._fast32` (imported only from there, lazily): the
+scalar ``exp``/``expm1``/``where``/``maximum``/... that the generic activation definitions are
+compiled against (``primitives()``), and softmax's two row kernels.
 
-Each loop reads float32, computes in float64 and rounds once on the store. The one fast-math
+Every loop built on them reads float32, computes in float64 and rounds once on the store. The one fast-math
 flag is ``contract``: LLVM may fuse ``a * b + c`` into one FMA (one rounding instead of two,
 which halves the cost of the polynomials), but it keeps the order of every operation and IEEE
 semantics for inf and NaN. Loops over a row keep 8 partial sums or maxima so that they run at
@@ -14,7 +16,6 @@ from numba.core import types
 from numba.extending import intrinsic
 
 from . import _jit as _shared_jit
-from ._numerics import ERFCX_POLY, ERFCX_U0, ERFCX_US
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 with 32 trailing zero bits: n * _LN2_HI is exact
@@ -23,11 +24,6 @@ _SHIFT = 6755399441055744.0           # 1.5 * 2^52: v / ln2 + _SHIFT rounds to a
 #                                       held in the low bits of the sum's representation
 _EXP_MIN, _EXP_MAX = -708.0, 708.0    # so that 2^n stays a normal float64
 _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10 = (1.0 / math.factorial(k) for k in range(2, 11))
-(_P0, _P1, _P2, _P3, _P4, _P5, _P6, _P7, _P8, _P9, _P10, _P11, _P12, _P13,
- _P14) = ERFCX_POLY
-_SQRT1_2 = 0.7071067811865476
-_INV_SQRT_2PI = 0.3989422804014327
-_H = 1e6  # |x| beyond which Phi(-|x|) == 0 (as activations._modern)
 
 def _jit(fn=None, **more):
     """actloss's Numba policy plus ``contract`` (FMA allowed; order and inf/NaN kept)."""
@@ -90,108 +86,68 @@ def expm1(v):  # pragma: no cover - compiled
     return scale * _expm1_r(r) + (scale - 1.0)
 
 
-@_jit(inline="always")  # too large for LLVM to inline, and a call stops vectorisation
-def _gauss_tail(a):  # pragma: no cover - compiled
-    """(Phi(-a), e^{-a^2/2}) for a = |x| >= 0: erfcx(a / sqrt 2) e^{-a^2/2} / 2 with erfcx by
-    the degree-14 fit of ``actloss._numerics`` (relative error < 6e-11)."""
-    s = exp(-0.5 * (a * a))
-    t = (2.0 / (2.0 + a * _SQRT1_2) - ERFCX_U0) * ERFCX_US
-    p = _P14 * t + _P13
-    p = p * t + _P12
-    p = p * t + _P11
-    p = p * t + _P10
-    p = p * t + _P9
-    p = p * t + _P8
-    p = p * t + _P7
-    p = p * t + _P6
-    p = p * t + _P5
-    p = p * t + _P4
-    p = p * t + _P3
-    p = p * t + _P2
-    p = p * t + _P1
-    p = p * t + _P0
-    return 0.5 * (p * s), s
+# ---------------------------------------------------------------- scalar primitives
+@_jit(inline="always")
+def where(c, a, b):  # pragma: no cover - compiled
+    return a if c else b
 
 
-# ---------------------------------------------------------------- elementwise loops
-@_jit
-def sigmoid(x, out):  # pragma: no cover - compiled
-    for i in range(x.size):
-        out[i] = 1.0 / (1.0 + exp(-np.float64(x[i])))
+@_jit(inline="always")
+def maximum(a, b):  # pragma: no cover - compiled
+    """NumPy's maximum: NaN if either is NaN."""
+    return a if (a >= b or a != a) else b
 
 
-@_jit
-def sigmoid_grad(x, out):  # pragma: no cover - compiled
-    for i in range(x.size):
-        e = exp(-abs(np.float64(x[i])))
-        s = 1.0 + e
-        out[i] = e / (s * s)
+@_jit(inline="always")
+def minimum(a, b):  # pragma: no cover - compiled
+    return a if (a <= b or a != a) else b
 
 
-@_jit
-def tanh(x, out):  # pragma: no cover - compiled
-    for i in range(x.size):
-        v = np.float64(x[i])
-        m = expm1(-2.0 * abs(v))  # in (-1, 0]: -m / (2 + m) has no cancellation
-        out[i] = math.copysign(-m / (2.0 + m), v)
+@_jit(inline="always")
+def sign(a):  # pragma: no cover - compiled
+    return 1.0 if a > 0 else (-1.0 if a < 0 else a * 0.0)  # +-0 and NaN kept
 
 
-@_jit
-def tanh_grad(x, out):  # pragma: no cover - compiled
-    for i in range(x.size):
-        e = exp(-2.0 * abs(np.float64(x[i])))
-        s = 1.0 + e
-        out[i] = (4.0 * e) / (s * s)
+@_jit(inline="always")
+def copysign(a, b):  # pragma: no cover - compiled
+    return math.copysign(a, b)
 
 
-@_jit
-def elu(x, out, alpha):  # pragma: no cover - compiled
-    for i in range(x.size):
-        v = np.float64(x[i])
-        out[i] = alpha * expm1(v) if v < 0 else v  # -0.0 and NaN pass through
+@_jit(inline="always")
+def tanh(v):  # pragma: no cover - compiled
+    """tanh from expm1 (vectorisable): -m / (2 + m) with m = expm1(-2|v|) in (-1, 0]."""
+    m = expm1(-2.0 * abs(v))
+    return math.copysign(-m / (2.0 + m), v)
 
 
-@_jit
-def elu_grad(x, out, alpha):  # pragma: no cover - compiled
-    for i in range(x.size):
-        v = np.float64(x[i])
-        out[i] = 1.0 if v > 0 else alpha * exp(v)  # f'(0) = alpha; NaN stays NaN
+@_jit(inline="always")
+def log1p(v):  # pragma: no cover - compiled
+    return math.log1p(v)
 
 
-@_jit
-def leaky_relu(x, out, alpha):  # pragma: no cover - compiled
-    a = np.float32(alpha)  # as NumPy's float32 multiply: alpha rounded to float32 first
-    for i in range(x.size):
-        v = x[i]
-        out[i] = v if v > 0 else v * a
+@_jit(inline="always")
+def log(v):  # pragma: no cover - compiled
+    return math.log(v) if v > 0 else (-np.inf if v == 0 else np.nan)
 
 
-@_jit
-def leaky_relu_grad(x, out, alpha):  # pragma: no cover - compiled
-    a, one = np.float32(alpha), np.float32(1)
-    for i in range(x.size):
-        v = x[i]
-        out[i] = one if v > 0 else (a if v <= 0 else v)
+@_jit(inline="always")
+def sqrt(v):  # pragma: no cover - compiled
+    return math.sqrt(v) if v >= 0 else np.nan
 
 
-@_jit
-def gelu(x, out):  # pragma: no cover - compiled
-    for i in range(x.size):
-        v = np.float64(x[i])
-        a = abs(v)
-        tail, _ = _gauss_tail(a)
-        # x Phi(x) = max(x, 0) - |x| Phi(-|x|), as the NumPy path
-        out[i] = (v if v > 0 else 0.0) - (a if a < _H else _H) * tail
+@_jit(inline="always")
+def hypot(a, b):  # pragma: no cover - compiled
+    return math.hypot(a, b)
 
 
-@_jit
-def gelu_grad(x, out):  # pragma: no cover - compiled
-    for i in range(x.size):
-        v = np.float64(x[i])
-        tail, s = _gauss_tail(abs(v))
-        c = _H if v > _H else (-_H if v < -_H else v)
-        cdf = tail if math.copysign(1.0, v) < 0 else 1.0 - tail  # Phi(x); Phi(+-0) = 1/2
-        out[i] = cdf + (c * _INV_SQRT_2PI) * s
+def primitives() -> dict:
+    """The names the generic activation definitions use, bound to these compiled scalars,
+    plus ``__compile__`` (how a specialised definition is compiled: inlined)."""
+    return {"where": where, "maximum": maximum, "minimum": minimum, "sign": sign,
+            "copysign": copysign, "exp": exp, "expm1": expm1, "tanh": tanh, "log1p": log1p,
+            "log": log, "sqrt": sqrt, "hypot": hypot, "INF": np.inf,
+            "__compile__": lambda fn: _shared_jit.njit(fn, fastmath={"contract"},
+                                                       inline="always", cache=False)}
 
 
 # ---------------------------------------------------------------- softmax rows
@@ -252,26 +208,33 @@ def softmax(x, out, ok):  # pragma: no cover - compiled
 
 @_jit
 def softmax_vjp(x, out, ok, g):  # pragma: no cover - compiled
-    """g J = y (g - <g, y>) with y = softmax(x) in float64; ``ok`` as :func:`softmax`."""
+    """g J = y ((g - g_k) + D), D = sum_{j != k} y_j (g_k - g_j), k the row's argmax, with
+    y = softmax(x) in float64 (as ``actloss.activations._softmax``: no cancellation when y_k
+    rounds to 1); ``ok`` as :func:`softmax`."""
     k = x.shape[1]
     e = np.empty(k)
     for i in range(x.shape[0]):
         m, total = _row_exp(x[i], e)
         ok[i] = abs(m) < np.inf and total == total
         if ok[i]:
-            gi, oi = g[i], out[i]
+            xi, gi, oi = x[i], g[i], out[i]
+            top = 0
+            while xi[top] != m:
+                top += 1
+            gk = np.float64(gi[top])
             for j in range(k):
                 e[j] /= total
             d0 = d1 = d2 = d3 = 0.0
             j = 0
             while j + 4 <= k:
-                d0 += np.float64(gi[j]) * e[j]
-                d1 += np.float64(gi[j + 1]) * e[j + 1]
-                d2 += np.float64(gi[j + 2]) * e[j + 2]
-                d3 += np.float64(gi[j + 3]) * e[j + 3]
+                d0 += e[j] * (gk - np.float64(gi[j]))
+                d1 += e[j + 1] * (gk - np.float64(gi[j + 1]))
+                d2 += e[j + 2] * (gk - np.float64(gi[j + 2]))
+                d3 += e[j + 3] * (gk - np.float64(gi[j + 3]))
                 j += 4
-            dot = (d0 + d1) + (d2 + d3)
+            d = (d0 + d1) + (d2 + d3)
             for jj in range(j, k):
-                dot += np.float64(gi[jj]) * e[jj]
+                d += e[jj] * (gk - np.float64(gi[jj]))
+            # the top term of d is e[top] * 0 = 0 (or NaN for an infinite g_k, as it should)
             for jj in range(k):
-                oi[jj] = e[jj] * (np.float64(gi[jj]) - dot)
+                oi[jj] = e[jj] * ((np.float64(gi[jj]) - gk) + d)

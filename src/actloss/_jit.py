@@ -16,13 +16,15 @@ def enabled() -> bool:
     return os.environ.get("ACTLOSS_NUMBA", "1") != "0"
 
 
-def njit(fn=None, **more):
-    """``numba.njit`` with :data:`OPTIONS` (and ``more``), cached on disk when possible; usable
+def njit(fn=None, *, cache=True, **more):
+    """``numba.njit`` with :data:`OPTIONS` (and ``more``), cached on disk when possible (``cache=False``: in memory); usable
     as ``@njit`` or ``@njit(inline="always")``. Raises ImportError without Numba."""
     if fn is None:
-        return lambda f: njit(f, **more)
+        return lambda f: njit(f, cache=cache, **more)
     import numba
 
+    if not cache:  # generated functions: their globals are not part of Numba's cache key
+        return numba.njit(**OPTIONS, **more)(fn)
     try:
         return numba.njit(cache=True, **OPTIONS, **more)(fn)
     except Exception:  # pragma: no cover - no writable cache folder: compile in memory

@@ -11,13 +11,10 @@ Module attributes are ready-made :class:`Activation` objects; :func:`get` finds 
 
 import numpy as np
 
+from .._catalog import check_against_differences
 from .._registry import Registry
 from ._base import Activation
 from ._catalog import CATALOG
-from ._classic import elu, exponential, log_sigmoid, sigmoid, softplus, softsign, tanh
-from ._modern import celu, gelu, mish, selu, silu
-from ._piecewise import hard_sigmoid, hard_silu, hard_tanh, leaky_relu, linear, relu, relu6, step
-from ._softmax import log_softmax, softmax
 
 REGISTRY: Registry[Activation] = Registry(
     "activation", Activation,
@@ -25,6 +22,7 @@ REGISTRY: Registry[Activation] = Registry(
                     "derivative is known and checked.")
 for _obj, _aliases in CATALOG.items():
     REGISTRY.add(_obj, aliases=_aliases)
+globals().update({_obj.name: _obj for _obj in CATALOG})
 
 
 def get(identifier, **params) -> Activation:
@@ -33,7 +31,7 @@ def get(identifier, **params) -> Activation:
     ``None`` means ``linear``, as in Keras.
 
     >>> get("leaky-relu", alpha=0.1)
-    Activation('leaky_relu', alpha=0.1)
+    Activation('leaky_relu', negative_slope=0.1)
     >>> get("Swish").name
     'silu'
     """
@@ -50,26 +48,20 @@ def names() -> list:
 def register(name, fn, grad, *, aliases=(), check=True, **meta) -> Activation:
     """Register a user's elementwise activation ``fn`` with its derivative ``grad``.
 
-    ``grad`` is checked against central finite differences on [-6, 6] in float64 first; a
-    disagreement raises ``ValueError`` naming the worst point. Metadata (``formula``, ``pros`` ...)
-    may be passed as keywords.
+    ``fn`` and ``grad`` receive float64 arrays (float16/float32 inputs are computed in float64
+    and rounded once, as the catalog's). ``grad`` is checked against central finite differences
+    on [-6, 6] in float64 first; a disagreement raises ``ValueError`` naming the worst point.
+    Metadata (``formula``, ``pros`` ...) and the properties that layers, diagnostics and the
+    lab read may be passed as keywords; their defaults: ``can_die=False``,
+    ``saturates=False``, ``initializer="glorot_uniform"``, ``logits_losses=()``,
+    ``identity=False``, ``monotonic=None``.
 
     >>> import numpy as np
-    >>> sq = register("square_demo", lambda x: x * x, lambda x: 2 * x)
-    >>> sq(np.array([3.0]))
-    array([9.])
+    >>> sq = register("square_demo", lambda x: x * x, lambda x: 2 * x, monotonic=None)
+    >>> sq(np.array([3.0])), sq.initializer
+    (array([9.]), 'glorot_uniform')
     """
-    def forward(x, out=None):
-        result = np.asarray(fn(x), dtype=x.dtype)
-        if out is None:
-            return result
-        np.copyto(out, result)
-        return out
-
-    def derivative(x):
-        return np.asarray(grad(x), dtype=x.dtype)
-
-    act = Activation(name, forward, derivative, **meta)
+    act = Activation(name, fn, grad, user=True, **meta)
     if check:
         _check_user_grad(act)
     REGISTRY.add(act, aliases=aliases)
@@ -80,15 +72,9 @@ def _check_user_grad(act: Activation) -> None:
     x = np.linspace(-6.0, 6.0, 241) + 1e-3  # off the kinks at integers and 0
     h = 1e-6 * np.maximum(1.0, np.abs(x))
     numeric = (act(x + h) - act(x - h)) / (2 * h)
-    analytic = act.grad(x)
-    err = np.abs(analytic - numeric) / np.maximum(1.0, np.abs(numeric))
-    worst = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
-    if not err[worst] <= 1e-5:
-        raise ValueError(
-            f"register({act.name!r}): grad disagrees with central finite differences at "
-            f"x={x[worst]:.6g}: grad(x)={analytic[worst]:.8g}, finite difference="
-            f"{numeric[worst]:.8g} (relative error {err[worst]:.2e} > 1e-5). "
-            f"Check the derivative, or pass check=False if fn is not differentiable there.")
+    check_against_differences(
+        f"register({act.name!r})", act.grad(x), numeric, lambda i: f"x={x[i]:.6g}",
+        hint=" Check grad, or pass check=False if fn is not differentiable there.")
 
 
 def __getattr__(name):

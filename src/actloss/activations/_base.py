@@ -1,25 +1,31 @@
-"""The Activation object: forward, derivative, vector-Jacobian product and metadata in one place.
+"""The Activation object: one definition (forward and derivative side by side), its executors,
+and its metadata.
 
-An elementwise activation supplies ``forward`` and ``grad``; the base class derives
-``vjp(x, g) = g * grad(x)``. A non-elementwise one (softmax) supplies ``vjp`` instead, and its
-``grad`` raises. Kernels receive a float ndarray and the activation's parameters as keywords:
+An elementwise activation is given as two generic functions (``actloss.activations._math``)
+``f(x, *params)`` and ``df(x, *params)``; ``vjp(x, g) = g * df(x)`` is derived, computed in the
+working precision before the one rounding. Every executor runs these same bodies: NumPy in the
+input's dtype (``exact`` definitions), NumPy in the working precision of
+:mod:`actloss._numerics`, or, for large float32 arrays, the compiled loop of
+:mod:`actloss._fast32`. A row-wise activation (softmax) gives ``rows=(forward, vjp)`` instead,
+and its ``grad`` raises.
 
-* ``forward(x, out=None, **params)``: f(x), written into ``out`` when given (``out`` may be ``x``).
-* ``grad(x, **params)``: f'(x) elementwise.
-* ``vjp(x, g, **params)``: g·J(x), for non-elementwise activations.
-* ``backward(x, y, g, **params)``: optional fast path for layers: g·J(x) given ``y = f(x)`` as
-  well; it may overwrite ``g`` and return it. With ``backward_uses_input=False`` it reads only
-  ``y``, so a layer may pass ``x=None`` and compute the forward pass in place.
+Layers call :meth:`Activation.forward` and :meth:`Activation.backprop`, the one backward. Where
+the derivative is a function of the output alone (``dy``: relu's [y > 0], exponential's y), and
+only there, ``backprop`` uses it so that layers need not keep the input; the test suite checks
+``dy(f(x)) == grad(x)`` bit for bit, NaN included.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 import math
 
-from .._numerics import as_float_array
-from .._validation import check_number, check_params
+import numpy as np
+
+from .. import _fast32
+from .._catalog import CatalogEntry
+from .._numerics import as_float_array, blockwise, flat, into, run_parts, settle, work_kind
+from .._validation import check_number
+from . import _math
 
 
 def check_finite(name, value, *, low=None, low_open=False, nonzero=False):
@@ -31,128 +37,181 @@ def check_finite(name, value, *, low=None, low_open=False, nonzero=False):
         raise ValueError(f"Expected {name} to be nonzero (it divides x); received {name}={value!r}")
 
 
-def _compute_dtype(x: np.ndarray):
-    """float16 is computed in float32 and rounded once at the end (NumPy does the same inside
-    most float16 loops); every other float type is computed in its own precision."""
-    return np.float32 if x.dtype == np.float16 else None
-
-
 def _prepare(x):
-    """(working array, result dtype, result shape): floats keep their dtype (float16 works in
-    float32), integers and bools become float64, a 0-d input is a 1-element row."""
+    """(array, shape): floats keep their dtype, integers and bools become float64, a 0-d input
+    is a 1-element row."""
     x = as_float_array(x)
-    work = _compute_dtype(x) or x.dtype
-    return x.reshape(x.shape or (1,)).astype(work, copy=False), x.dtype, x.shape
+    return x.reshape(x.shape or (1,)), x.shape
 
 
-def _finish(result: np.ndarray, dtype, shape) -> np.ndarray:
-    """``result`` rounded to ``dtype`` (overflow to inf is the correctly rounded value there,
-    not a warning) in ``shape``."""
-    with np.errstate(over="ignore"):
-        return result.astype(dtype, copy=False).reshape(shape)
-
-
-class Activation:
+class Activation(CatalogEntry):
     """An activation function with its exact derivative and its documentation.
 
     Call it on anything ``np.asarray`` accepts: floats keep their dtype, integers and bools are
     computed in float64. ``grad`` is the elementwise derivative f'(x); ``vjp(x, g)`` is the
     vector-Jacobian product used by back-propagation. ``with_params`` returns a configured copy.
+
+    Properties (set where the activation is defined; a user's ``register`` may set them too):
+    ``can_die`` (f' is exactly 0 on a half-line: a unit can stop learning for good),
+    ``saturates`` (f' tends to 0 at both ends), ``initializer`` (the weight initialisation that
+    suits it), ``logits_losses`` (losses that are computed from its input, the logits, when it
+    is the output activation), ``identity`` (f(x) = x), ``monotonic``.
     """
 
-    def __init__(self, name, forward, grad=None, *, vjp=None, backward=None,
-                 backward_uses_input=True, params=None, param_aliases=None, check=None,
-                 formula="", derivative_formula="", output_range="", pros=(), cons=(),
-                 reference="", monotonic=None, summary="", doc=None):
-        if (grad is None) == (vjp is None):
-            raise TypeError(f"activation {name!r}: give exactly one of grad (elementwise) or vjp")
-        self.name = name
-        self._forward = forward
-        self._grad = grad
-        self._vjp = vjp
-        self._backward = backward
-        self.backward_uses_input = backward_uses_input if backward else True
-        self._defaults = dict(params or {})
-        self._param_aliases = dict(param_aliases or {})
-        self._check = check
-        self.params = dict(self._defaults)
-        self.formula = formula
-        self.derivative_formula = derivative_formula
-        self.output_range = output_range
-        self.pros = tuple(pros)
-        self.cons = tuple(cons)
-        self.reference = reference
-        self.monotonic = monotonic
-        self.summary = summary
-        self.__doc__ = doc or forward.__doc__ or type(self).__doc__
+    kind = "activation"
+    PROPERTIES = {"monotonic": None, "can_die": False, "saturates": False,
+                  "initializer": "glorot_uniform", "logits_losses": (), "identity": False}
 
-    # ------------------------------------------------------------------ public API
+    def __init__(self, name, f=None, df=None, *, rows=None, exact=False, dy=None,
+                 dy_ok=None, kernel_params=None, user=False, doc=None, **meta):
+        if (f is None or df is None) == (rows is None):
+            raise TypeError(f"activation {name!r}: give f and df (elementwise) or rows")
+        super().__init__(name, doc=doc or (f or rows[0]).__doc__ or type(self).__doc__, **meta)
+        self._f, self._df, self._rows = f, df, rows
+        self._exact, self._dy, self._dy_ok = exact, dy, dy_ok
+        self._kernel_params = kernel_params
+        # plain NumPy callables (a user's, or not written in the generic style): run as given
+        self._user = user or (f is not None and _math.GENERICS.get(f.__name__) is not f)
+
+    # ------------------------------------------------------------------ executors
     @property
     def elementwise(self) -> bool:
-        return self._grad is not None
+        return self._rows is None
 
-    def __call__(self, x):
-        xw, dtype, shape = _prepare(x)
-        return _finish(self._forward(xw, **self.params), dtype, shape)
+    def _kp(self) -> tuple:
+        """The kernels' positional parameters."""
+        if self._kernel_params is not None:
+            return self._kernel_params(**self.params)
+        return tuple(self.params.values())
 
-    def grad(self, x):
+    def _eval(self, fn, x, out=None, g=None):
+        """``fn(x, *params)`` (times ``g``) by the executor the precision policy picks."""
+        kp = self._kp()
+        if self._user:  # a user's NumPy callables: in float64 (or x's own float64)
+            return blockwise(lambda b, *gb: (gb[0] * fn(b) if gb else fn(b)), x,
+                             *(() if g is None else (g,)), out=out, work=np.float64)
+        if _fast32.applies(x):
+            loop = _fast32.elementwise(self._f, self._df, _math.numba_namespace, len(kp))
+            if loop is not None:
+                mode = 2 if g is not None else (0 if fn is self._f else 1)
+                out, flat_out = into(out, x.shape, x.dtype)
+                fx = flat(x)
+                fg = fx if g is None else flat(g)
+                run_parts(lambda lo, hi: loop(fx[lo:hi], flat_out[lo:hi], fg[lo:hi], mode, *kp),
+                          x.size)
+                return settle(out, flat_out)
+        if self._exact is True or (self._exact and self._exact(**self.params)):
+            f = _math.namespace("native")[fn.__name__]
+            with np.errstate(all="ignore"):
+                r = f(x, *kp) if g is None else g * f(x, *kp)
+                r = np.asarray(r)
+                if out is None:
+                    return r.astype(x.dtype, copy=False)
+                np.copyto(out, r, casting="unsafe")
+                return out
+        f = _math.namespace(work_kind(x.dtype))[fn.__name__]
+        if g is None:
+            return blockwise(lambda b: f(b, *kp), x, out=out)
+        return blockwise(lambda b, gb: gb * f(b, *kp), x, g, out=out)
+
+    # ------------------------------------------------------------------ public API
+    def _bound(self, args, params):
+        """``self`` configured with per-call parameters, positional ones in the order of
+        ``params`` (Keras's ``threshold(x, 0.5, 0.0)``)."""
+        if args:
+            names = list(self.params)
+            if len(args) > len(names):
+                raise TypeError(f"{self.name} takes {len(names)} parameter(s) after x "
+                                f"({', '.join(names) or 'none'}); received {len(args)}")
+            for key, value in zip(names, args):
+                if key in params:
+                    raise TypeError(f"{self.name} got {key} twice (by position and by name)")
+                params[key] = value
+        return self.configured(params)
+
+    def __call__(self, x, *args, **params):
+        """f(x); parameters may be given per call, as Keras's functions take them:
+        ``A.relu(x, max_value=6.0)``, ``A.softmax(x, axis=1)``."""
+        act = self._bound(args, params)
+        x, shape = _prepare(x)
+        return act.forward(x).reshape(shape)
+
+    def grad(self, x, *args, **params):
         """Elementwise derivative f'(x), same shape and dtype as ``x``."""
+        if args or params:
+            return self._bound(args, params).grad(x)
         if not self.elementwise:
             raise TypeError(f"{self.name} is not elementwise: each output depends on the whole "
                             f"row, so its derivative is a Jacobian matrix, not an array like x. "
                             f"Use {self.name}.vjp(x, g) for the vector-Jacobian product g·J.")
-        xw, dtype, shape = _prepare(x)
-        return _finish(self._grad(xw, **self.params), dtype, shape)
+        x, shape = _prepare(x)
+        return self._eval(self._df, x).reshape(shape)
 
-    def vjp(self, x, g):
-        """Vector-Jacobian product g·J(x): the gradient with respect to ``x`` of ``sum(g * f(x))``."""
-        xw, dtype, shape = _prepare(x)
+    def vjp(self, x, g, *args, **params):
+        """Vector-Jacobian product g·J(x): the gradient with respect to ``x`` of ``sum(g * f(x))``.
+        ``g`` is taken in x's dtype; the product is formed in the working precision, so it is
+        finite wherever the true value is (an undefined 0 * inf is NaN)."""
+        if args or params:
+            return self._bound(args, params).vjp(x, g)
+        x, shape = _prepare(x)
         g = np.asarray(g)
         if g.shape != shape:
             raise ValueError(f"{self.name}.vjp: g must have the shape of x {shape}; "
                              f"received g.shape={g.shape}")
-        gw = g.reshape(xw.shape).astype(xw.dtype, copy=False)
-        if self._vjp is not None:
-            out = self._vjp(xw, gw, **self.params)
-        else:
-            out = gw * self._grad(xw, **self.params)
-        return _finish(out, dtype, shape)
+        if g.dtype.kind not in "biuf":
+            raise TypeError(f"{self.name}.vjp: g must be a real numeric array; received dtype "
+                            f"{g.dtype}")
+        with np.errstate(over="ignore"):
+            g = g.reshape(x.shape).astype(x.dtype, copy=False)
+        return self._vjp(x, g).reshape(shape)
 
-    def with_params(self, **params) -> "Activation":
-        """A copy with some parameters changed (``A.leaky_relu.with_params(alpha=0.2)``)."""
-        merged = check_params(self.name, params, self.params, self._param_aliases)
-        if self._check is not None:
-            self._check(**merged)
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new.params = merged
-        return new
+    def _vjp(self, x, g):
+        if self._rows is not None:
+            return self._rows[1](x, g, *self._kp())
+        return self._eval(self._df, x, g=g)
 
-    def get_config(self) -> dict:
-        """JSON-ready description: ``{"name": ..., **params}``; ``get(**config)`` rebuilds it."""
-        return {"name": self.name, **self.params}
-
-    # ------------------------------------------------------------------ layer fast path
+    # ------------------------------------------------------------------ layers
     def forward(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """f(x) for a float32/float64 array, written into ``out`` (which may be ``x``). No checks."""
-        return self._forward(x, out=out, **self.params)
+        """f(x) for a float array, written into ``out`` (which may be ``x``). No checks."""
+        if self._rows is not None:
+            return self._rows[0](x, *self._kp(), out=out)
+        return self._eval(self._f, x, out)
 
-    def backward(self, x, y, g):
-        """g·J(x) given ``y = f(x)``; may overwrite ``g``. For layers: no checks, no conversion."""
-        if self._backward is not None:
-            return self._backward(x, y, g, **self.params)
-        if self._vjp is not None:
-            return self._vjp(x, g, **self.params)
-        return np.multiply(g, self._grad(x, **self.params), out=g)
+    @property
+    def backprop_needs_input(self) -> bool:
+        """False where :meth:`backprop` reads only the output (a layer may then apply ``f`` in
+        place and keep no copy of its input)."""
+        return self._dy is None or (self._dy_ok is not None and not self._dy_ok(**self.params))
 
-    # ------------------------------------------------------------------ plumbing
-    def __repr__(self):
-        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return f"Activation({self.name!r}{args})"
+    def backprop(self, x, y, g):
+        """The layers' backward: g·J(x) given ``y = f(x)``; may overwrite ``g``. Reads only ``y``
+        when :attr:`backprop_needs_input` is False, else ``x``. No checks."""
+        if not self.backprop_needs_input:
+            with np.errstate(all="ignore"):
+                d = _math.namespace("native")[self._dy.__name__](y, *self._kp())
+                return np.multiply(g, d, out=g, casting="unsafe")
+        return self._vjp(x, g)
 
-    def __eq__(self, other):
-        return (isinstance(other, Activation) and other.name == self.name
-                and other.params == self.params)
+    def compiled_parts(self, dtype):
+        """``(f, dy, params)``: the compiled scalar forms of f and of the output derivative,
+        with the kernel parameters, for loops that fuse this activation into a layer; None
+        where that does not apply (Numba missing, a derivative that needs the input, or a
+        float64 result of a non-exact function, whose working precision is long double)."""
+        if (self._rows is not None or self._user or self.backprop_needs_input
+                or np.dtype(dtype) not in (np.float32, np.float64)):
+            return None
+        exact = self._exact is True or (self._exact and self._exact(**self.params))
+        if np.dtype(dtype) == np.float64 and not exact:
+            return None
+        f = _fast32.scalar(self._f, _math.numba_namespace)
+        dy = _fast32.scalar(self._dy, _math.numba_namespace)
+        return None if f is None or dy is None else (f, dy, self._kp())
 
-    def __hash__(self):
-        return hash((self.name, tuple(sorted(self.params.items()))))
+    def output_derivative(self, y):
+        """f'(x) from ``y = f(x)`` where :attr:`backprop_needs_input` is False (for tests)."""
+        if self.backprop_needs_input:
+            raise TypeError(f"{self.name}: its derivative is not a function of its output")
+        y, shape = _prepare(y)
+        with np.errstate(all="ignore"):
+            d = _math.namespace("native")[self._dy.__name__](y, *self._kp())
+        return np.asarray(d).astype(y.dtype, copy=False).reshape(shape)

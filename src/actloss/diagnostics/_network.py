@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-# Units whose derivative is exactly zero over a half-line: they can die.
-RELU_FAMILY = frozenset({"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu",
-                         "mish", "hard_silu", "softplus", "prelu"})
-# Units that flatten out at both ends: they can saturate.
-SATURATING = {"sigmoid": 0.25, "tanh": 1.0, "hard_sigmoid": None, "hard_tanh": 1.0,
-              "softsign": 1.0}
+# Which layers each report covers, from the Activation properties set where each activation is
+# defined: the ReLU family (the activations He initialisation suits; of these, the units of
+# those with ``can_die`` can die, the others report 0), and the saturating ones.
+def RELU_FAMILY(act) -> bool:  # noqa: N802 - kept as the public name it had as a set
+    return act.initializer.startswith("he_") or act.can_die
+
+
+def SATURATING(act) -> bool:  # noqa: N802
+    return act.saturates
 
 
 def _layer_names(model):
@@ -64,7 +67,7 @@ def gradient_flow(model, x, y, sample_weight=None) -> dict:
 def _elementwise_layers(model, family):
     for i, layer in enumerate(model.layers):
         act = getattr(layer, "activation", None)
-        if act is not None and getattr(act, "elementwise", False) and act.name in family:
+        if act is not None and getattr(act, "elementwise", False) and family(act):
             yield i, layer, act
 
 
@@ -118,7 +121,7 @@ def saturation(model, x, threshold: float = 0.05) -> dict:
         if z is None:
             continue
         d = np.abs(np.asarray(act.grad(np.asarray(z, np.float64))))
-        peak = SATURATING[act.name] or float(np.max(act.grad(np.linspace(-1, 1, 201))))
+        peak = float(np.max(np.abs(act.grad(np.linspace(-1, 1, 201)))))  # f'(0) for sigmoid
         sat = d < threshold * peak
         out["layers"].append(names[i])
         out["activations"].append(act.name)

@@ -28,9 +28,6 @@ MULTICLASS = {"categorical_crossentropy": _ONE_HOT, "kl_divergence": _ONE_HOT,
 DEFAULT_LOSS = {"binary": "binary_crossentropy", "multiclass": "categorical_crossentropy",
                 "regression": "mean_squared_error"}
 
-# He initialization for the ReLU family, LeCun normal for SELU, Glorot (Keras's default) else
-HE = frozenset({"relu", "relu6", "leaky_relu", "elu", "celu", "gelu", "silu", "mish",
-                "hard_silu", "softplus", "prelu"})
 
 
 @dataclass(frozen=True)
@@ -129,9 +126,11 @@ def can_die(activation: str) -> bool:
 
 
 def initializer_for(activation: str) -> str:
-    if activation in HE:
-        return "he_normal"
-    return "lecun_normal" if activation == "selu" else "glorot_uniform"
+    """The initializer that suits ``activation`` (its ``initializer`` property: He for the ReLU
+    family, LeCun normal for SELU, Glorot, Keras's default, otherwise)."""
+    from .. import activations as A
+
+    return A.get(activation).initializer
 
 
 def build_grid(ds, activations, losses=None, optimizers=("adam",), learning_rates=(1e-3,),

@@ -37,7 +37,7 @@ class Dense(Layer):
     Backward, with :math:`G = \partial L / \partial y` and :math:`\delta = G \odot f'(z)`
     (a vector-Jacobian product for softmax): :math:`\partial L/\partial W = x^T \delta`,
     :math:`\partial L/\partial b = \sum_i \delta_i`, :math:`\partial L/\partial x = \delta W^T`.
-    When ``f.backward_uses_input`` is False (relu, sigmoid, tanh, softmax ...), ``f`` is applied
+    When ``f.backprop_needs_input`` is False (relu, leaky_relu, relu6 ...), ``f`` is applied
     in place on ``z`` and no copy of ``z`` is kept.
 
     >>> from actloss.layers import Dense
@@ -75,10 +75,11 @@ class Dense(Layer):
         self._fast = None  # fused bias + relu kernels (large models, Numba): see use_kernels
 
     def use_kernels(self, on: bool, dtype) -> None:
-        """Turn the fused bias + relu kernels on (when this layer is a relu layer with a bias
-        and they are available) or off; bit-identical to the NumPy path. The model decides."""
-        fit = on and self.use_bias and self.activation.name == "relu" and not self.logits_output
-        self._fast = _kernels.relu_kernels(dtype) if fit else None
+        """Turn the fused bias + activation kernels on (when this layer has a bias and its
+        activation's derivative is a function of its output, and they are available) or off;
+        the NumPy path's arithmetic. The model decides."""
+        fit = on and self.use_bias and not self.logits_output
+        self._fast = _kernels.dense_kernels(self.activation, dtype) if fit else None
 
     def output_sample_shape(self, input_shape):
         # Keras: the last axis is transformed, the others kept: (n, t, d) -> (n, t, units)
@@ -99,7 +100,7 @@ class Dense(Layer):
     def workspace(self, batch, dtype):
         out = (batch, *self.output_shape)
         ws = {"z": np.empty(out, dtype), "gin": np.empty((batch, *self.input_shape), dtype)}
-        if self.activation.backward_uses_input:
+        if self.activation.backprop_needs_input:
             ws["y"] = np.empty(out, dtype)
         return ws
 
@@ -124,16 +125,16 @@ class Dense(Layer):
         fast = self._fast
         record = "pre" in ws  # the diagnostics ask for x W + b
         if fast is not None and z.dtype == self.bias.dtype and not record:
-            fast[0](z, self.bias)  # z = relu(z + b) in one pass
+            fast[0](z, self.bias)  # z = f(z + b) in one pass
             return z
         if self.use_bias:
             z += self.bias
         if record:
             ws["pre"] = z.copy()
         act = self.activation
-        if (self.logits_output and training is not False) or act.name == "linear":
+        if (self.logits_output and training is not False) or act.identity:
             return z
-        if act.backward_uses_input:
+        if act.backprop_needs_input:
             return act.forward(z, out=ws["y"])
         return act.forward(z, out=z)  # fused in place: backward reads only y
 
@@ -143,16 +144,16 @@ class Dense(Layer):
             return None if gin is None else gin.reshape(ws["x_shape"])
         fast = self._fast
         if fast is not None and g.dtype == self.bias.dtype:
-            fast[1](g, ws["z"], self.bias_grad)  # g *= y > 0 and its column sums, one pass
+            fast[1](g, ws["z"], self.bias_grad)  # g *= f'(y) and its column sums, one pass
             np.matmul(ws["x"].T, g, out=self.kernel_grad)
             return np.matmul(g, self.kernel.T, out=ws["gin"]) if need_input_grad else None
         act = self.activation
-        if not (self.logits_output or act.name == "linear"):
+        if not (self.logits_output or act.identity):
             z = ws["z"]
-            if act.backward_uses_input:
-                g = act.backward(z, ws["y"], g)
+            if act.backprop_needs_input:
+                g = act.backprop(z, ws["y"], g)
             else:
-                g = act.backward(None, z, g)
+                g = act.backprop(None, z, g)
         x = ws["x"]
         np.matmul(x.T, g, out=self.kernel_grad)
         if self.use_bias:
@@ -215,7 +216,7 @@ class Activation(Layer):
         if self.logits_output:
             return g
         act = self.activation
-        return act.backward(ws["x"] if act.backward_uses_input else None, ws["y"], g)
+        return act.backprop(ws["x"] if act.backprop_needs_input else None, ws["y"], g)
 
     def get_config(self):
         return {**super().get_config(), "activation": _act_config(self.activation)}

@@ -1,11 +1,13 @@
-"""Optional fused Dense + relu kernels (Numba), used only where the optimizer's fused Adam
+"""Optional fused Dense + activation kernels (Numba), used only where the optimizer's fused Adam
 kernel is (large models; see :mod:`actloss.optimizers._kernels`).
 
-NumPy needs four passes over a (batch, units) block per relu layer and batch: ``z += b``,
-``maximum(z, 0)``, ``g *= y > 0`` (with a bool temporary) and the column sums of the bias
-gradient. These two loops do the same arithmetic in two passes, with NumPy's semantics (NaN
-carried through relu; ``g * 0`` in the backward mask, so ``-0.0``/NaN exactly as NumPy's
-``g * False``; the bias gradient summed row after row, as ``np.add.reduce(g, axis=0)`` does).
+NumPy needs several passes over a (batch, units) block per layer and batch: ``z += b``, the
+activation, ``g *= f'(y)`` and the column sums of the bias gradient. The two loops below do the
+same arithmetic in two passes. They are generated from the activation's own definition (its
+compiled scalar f and output derivative, ``Activation.compiled_parts``), so every activation
+whose derivative is a function of its output (relu, leaky_relu, relu6, hard_tanh, ...) gets
+them alike; the bias gradient is summed row after row, as ``np.add.reduce(g, axis=0)`` does.
+``tests/test_fast32.py`` checks them against the layer's NumPy path on special values.
 """
 
 from __future__ import annotations
@@ -14,51 +16,54 @@ import numpy as np
 
 from .. import _jit
 
-_K = None  # (bias_relu, relu_backward_bias) compiled, or False when unavailable
+_SOURCE = '''
+def forward(z, b{p}):
+    n, d = z.shape
+    for i in range(n):
+        for j in range(d):
+            z[i, j] = f(np.float64(z[i, j] + b[j]){p})
 
 
-def _build():
-    def bias_relu(z, b):  # pragma: no cover - compiled
-        n, d = z.shape
-        for i in range(n):
-            for j in range(d):
-                v = z[i, j] + b[j]
-                z[i, j] = v if (v >= 0 or v != v) else 0
-
-    def relu_backward_bias(g, y, gb):  # pragma: no cover - compiled
-        n, d = g.shape
-        one, zero = g.dtype.type(1), g.dtype.type(0)
-        for i in range(n):
-            for j in range(d):
-                v = g[i, j] * (one if y[i, j] > 0 else zero)
-                g[i, j] = v
-                if i == 0:
-                    gb[j] = v
-                else:
-                    gb[j] += v
-
-    return tuple(_jit.njit(f) for f in (bias_relu, relu_backward_bias))
+def backward(g, y, gb{p}):
+    n, d = g.shape
+    for i in range(n):
+        for j in range(d):
+            g[i, j] = np.float64(g[i, j]) * dy(np.float64(y[i, j]){p})
+            if i == 0:
+                gb[j] = g[i, j]
+            else:
+                gb[j] += g[i, j]
+'''
+_CACHE: dict = {}
 
 
-def relu_kernels(dtype):
-    """``(bias_relu(z, b), relu_backward_bias(g, y, bias_grad))`` compiled for ``dtype``, or
-    None (Numba missing or failing, or a dtype other than float32/float64)."""
-    global _K
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
+def dense_kernels(activation, dtype):
+    """``(forward(z, b), backward(g, y, bias_grad))`` with the activation's parameters bound:
+    ``z = f(z + b)`` in place, and ``g *= f'(y)`` with the bias gradient; None where
+    ``activation.compiled_parts(dtype)`` is None or compiling fails."""
+    if not _jit.enabled():
         return None
-    if _K is None:
+    parts = activation.compiled_parts(dtype)
+    if parts is None:
+        return None
+    f, dy, params = parts
+    key = (f, dy, len(params))
+    if key not in _CACHE:
         try:
-            _K = _build()
-        except ImportError:
-            _K = False
-    if not _K:
+            scope = {"np": np, "f": f, "dy": dy}
+            exec(_SOURCE.format(p="".join(f", p{i}" for i in range(len(params)))), scope)  # noqa: S102
+            _CACHE[key] = (_jit.njit(scope["forward"], cache=False),
+                           _jit.njit(scope["backward"], cache=False))
+        except Exception:  # pragma: no cover - a broken Numba install
+            _CACHE[key] = None
+    loops = _CACHE[key]
+    if loops is None:
         return None
-    try:  # compile (or load) now, so a failure falls back here
+    fwd, bwd = loops
+    try:  # compile for this dtype now, so that a failure falls back to NumPy here
         z, b = np.zeros((1, 1), dtype), np.zeros(1, dtype)
-        _K[0](z, b)
-        _K[1](z, z.copy(), b)
-    except Exception:  # pragma: no cover - a broken Numba install
-        _K = False
+        fwd(z, b, *params)
+        bwd(z, z.copy(), b, *params)
+    except Exception:  # pragma: no cover
         return None
-    return _K
+    return (lambda z, b: fwd(z, b, *params)), (lambda g, y, gb: bwd(g, y, gb, *params))

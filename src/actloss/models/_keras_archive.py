@@ -25,7 +25,7 @@ from .._config import floatx, set_floatx
 from ..layers import Input
 from . import _archive
 from . import _keras_format as kf
-from ._sequential import Sequential
+from ._classes import MODEL_CLASSES
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 
@@ -188,7 +188,7 @@ def _model_from_config(root, path):
     old = floatx()
     set_floatx(dtype)
     try:
-        model = Sequential([Input(shape=tuple(shape[1:])), *layers],
+        model = MODEL_CLASSES["Sequential"]([Input(shape=tuple(shape[1:])), *layers],
                            name=str(config.get("name", "sequential")))
     finally:
         set_floatx(old)

@@ -60,13 +60,18 @@ def _camel(name: str) -> str:
 # actloss activation -> Keras: the function name when the parameters are Keras's function
 # defaults (Keras's Dense takes only a bare function), else the layer that carries them.
 _KERAS_FUNCTION_DEFAULTS = {
-    "linear": {}, "sigmoid": {}, "tanh": {}, "relu": {}, "relu6": {}, "selu": {}, "silu": {},
+    "linear": {}, "sigmoid": {}, "tanh": {}, "relu6": {}, "selu": {}, "silu": {},
     "softplus": {}, "softsign": {}, "mish": {}, "hard_sigmoid": {}, "hard_tanh": {},
-    "hard_silu": {}, "log_sigmoid": {}, "exponential": {}, "elu": {"alpha": 1.0},
-    "celu": {"alpha": 1.0}, "gelu": {"approximate": False}, "leaky_relu": {"alpha": 0.2},
-    "softmax": {"axis": -1}, "log_softmax": {"axis": -1}}
+    "hard_silu": {}, "log_sigmoid": {}, "exponential": {}, "sparse_sigmoid": {},
+    "sparse_plus": {}, "tanh_shrink": {}, "squareplus": {"b": 4.0},
+    "soft_shrink": {"threshold": 0.5}, "hard_shrink": {"threshold": 0.5},
+    "relu": {"negative_slope": 0.0, "max_value": None, "threshold": 0.0},
+    "elu": {"alpha": 1.0}, "celu": {"alpha": 1.0}, "gelu": {"approximate": False},
+    "leaky_relu": {"negative_slope": 0.2}, "softmax": {"axis": -1}, "log_softmax": {"axis": -1}}
+# Keras's `threshold(x, threshold, default_value)` has no defaults, so no string names it.
 _ACTIVATION_LAYERS = {  # name -> (Keras layer class, {actloss param: Keras layer argument})
-    "leaky_relu": ("LeakyReLU", {"alpha": "negative_slope"}),
+    "leaky_relu": ("LeakyReLU", {"negative_slope": "negative_slope"}),
+    "relu": ("ReLU", {k: k for k in ("negative_slope", "max_value", "threshold")}),
     "elu": ("ELU", {"alpha": "alpha"}),
     "softmax": ("Softmax", {"axis": "axis"})}
 

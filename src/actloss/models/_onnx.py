@@ -101,16 +101,51 @@ def _limits(fn, neg, pos):
     return build
 
 
+def _nan_kept(fn):
+    """``fn`` with NaN passed through (ONNX's Shrink maps NaN to 0)."""
+    return lambda g, x, p: g.op("Where", g.op("IsNaN", x), x, fn(g, x, p))
+
+
+def _shrink(bias):
+    return _nan_kept(lambda g, x, p: g.op("Shrink", x, lambd=float(p["threshold"]),
+                                          bias=float(p["threshold"]) if bias else 0.0))
+
+
+def _threshold(g, x, p):
+    kept = g.op("Where", g.op("IsNaN", x), x, g.const(p["default_value"], "default_value"))
+    return g.op("Where", g.op("Greater", x, g.const(p["threshold"], "threshold")), x, kept)
+
+
+def _sparse_plus(g, x, p):
+    one = g.const(1.0, "one")
+    xp1 = g.op("Add", x, one)
+    mid = g.op("Mul", g.op("Mul", xp1, xp1), g.const(0.25, "quarter"))
+    low = g.op("Where", g.op("LessOrEqual", x, g.const(-1.0, "minus_one")),
+               g.const(0.0, "zero"), mid)
+    return g.op("Where", g.op("GreaterOrEqual", x, one), x, low)
+
+
+def _squareplus(g, x, p):
+    """(x + s) / 2 with s = sqrt(x^2 + b); for x < 0 as b / (2 (s - x)), without cancellation
+    (and 0, not inf - inf, at -inf)."""
+    b = g.const(p["b"], "b")
+    s = g.op("Sqrt", g.op("Add", g.op("Mul", x, x), b))
+    half = g.const(0.5, "half")
+    neg = g.op("Div", g.op("Mul", b, half), g.op("Sub", s, x))
+    pos = g.op("Mul", g.op("Add", x, s), half)
+    return g.op("Where", g.op("Less", x, g.const(0.0, "zero")), neg, pos)
+
+
 # actloss activation name -> function(graph, input, params) -> output name. One entry per
 # activation; `linear` adds nothing.
 ACTIVATIONS = {
     "linear": lambda g, x, p: x,
-    "relu": _unary("Relu"), "sigmoid": _unary("Sigmoid"), "tanh": _unary("Tanh"),
+    "relu": lambda g, x, p: _relu(g, x, p["threshold"], p["negative_slope"], p["max_value"]), "sigmoid": _unary("Sigmoid"), "tanh": _unary("Tanh"),
     "softplus": _unary("Softplus"), "softsign": _limits(_unary("Softsign"), -1.0, 1.0),
     "exponential": _unary("Exp"), "mish": _limits(_unary("Mish"), 0.0, None),
     "selu": _unary("Selu", alpha=1.6732632423543772848170429916717,
                    gamma=1.0507009873554804934193349852946),
-    "leaky_relu": lambda g, x, p: g.op("LeakyRelu", x, alpha=float(p["alpha"])),
+    "leaky_relu": lambda g, x, p: g.op("LeakyRelu", x, alpha=float(p["negative_slope"])),
     "elu": lambda g, x, p: g.op("Elu", x, alpha=float(p["alpha"])),
     "celu": lambda g, x, p: g.op("Celu", x, alpha=float(p["alpha"])),
     "softmax": lambda g, x, p: g.op("Softmax", x, axis=int(p["axis"])),
@@ -123,6 +158,12 @@ ACTIVATIONS = {
     "silu": _limits(lambda g, x, p: g.op("Mul", x, g.op("Sigmoid", x)), 0.0, None),
     "log_sigmoid": lambda g, x, p: g.op("Neg", g.op("Softplus", g.op("Neg", x))),
     "step": _step,
+    "sparse_sigmoid": lambda g, x, p: g.op("Clip", g.op("Mul", g.op("Add", x, g.const(1.0, "one")),
+                                                        g.const(0.5, "half")),
+                                           g.const(0.0, "min"), g.const(1.0, "max")),
+    "sparse_plus": _sparse_plus, "squareplus": _squareplus, "threshold": _threshold,
+    "soft_shrink": _shrink(bias=True), "hard_shrink": _shrink(bias=False),
+    "tanh_shrink": lambda g, x, p: g.op("Sub", x, g.op("Tanh", x)),
 }
 
 
@@ -148,9 +189,10 @@ def _activation_layer(g, x, layer):
     return _activation(g, x, layer.activation, f"layer {layer.name!r} ({type(layer).__name__})")
 
 
-def _relu_layer(g, x, layer):
-    """Keras's ReLU(max_value, negative_slope, threshold), as actloss computes it."""
-    t, s, m = layer.threshold, layer.negative_slope, layer.max_value
+def _relu(g, x, t, s, m):
+    """Keras's relu(negative_slope s, max_value m, threshold t), as actloss computes it."""
+    if t == 0 and s == 0 and m is None:
+        return g.op("Relu", x)
     zero_or_nan = g.op("Where", g.op("IsNaN", x), x, g.const(0.0, "zero"))  # -inf gives 0
     y = g.op("Where", g.op("Greater", x, g.const(t, "threshold")), x, zero_or_nan)
     if m is not None:
@@ -159,6 +201,11 @@ def _relu_layer(g, x, layer):
         y = g.op("Sub", y, g.op("Mul", g.const(s, "slope"),
                                 g.op("Relu", g.op("Sub", g.const(t, "threshold"), x))))
     return y
+
+
+def _relu_layer(g, x, layer):
+    """Keras's ReLU layer (max_value, negative_slope, threshold)."""
+    return _relu(g, x, layer.threshold, layer.negative_slope, layer.max_value)
 
 
 def _batch_normalization(g, x, layer):

@@ -37,11 +37,11 @@ import zipfile
 import numpy as np
 
 from . import _archive
+from ._classes import MODEL_CLASSES
 from ._atomic import clean_stale, write_atomic
 from ._schema import VERSION, header_schema
 
 FORMAT = "actloss-model"
-MODEL_CLASSES: dict = {}  # {"Sequential": class}, filled by _sequential.py (no import back)
 _SCALARS = {"iterations": ((), ("int64",)), "u_product": ((), ("float64",))}
 
 

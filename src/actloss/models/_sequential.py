@@ -12,6 +12,7 @@ from ..layers import InputSpec, Layer, allocate_weights, sample_shape, serialize
 from ..layers import deserialize as _deserialize_layer
 from ..utils import new_seed as _new_seed
 from . import _checks, _saving, _trace, _training
+from ._classes import MODEL_CLASSES
 from ._engine import Engine
 from ._trace import Trace
 
@@ -535,4 +536,4 @@ class Sequential:
         return f"<Sequential name={self.name!r} layers={len(self._layers)}>"
 
 
-_saving.MODEL_CLASSES["Sequential"] = Sequential  # load_model builds through it, no import back
+MODEL_CLASSES["Sequential"] = Sequential  # the loaders build through it, no import back
