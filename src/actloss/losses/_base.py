@@ -148,12 +148,12 @@ class Loss(CatalogEntry):
         unweighted; kernels never write to ``t`` or ``p``."""
         with np.errstate(**_QUIET):
             v, g = self._kernel(t, p, **self._kernel_params(self.params))
-            if self._elementwise:
+            if self._elementwise:   # the mean over the d outputs, in the kernel's precision
                 d = p.shape[-1]
                 v = mean_last(v)
                 if d != 1:
                     g = g / d
-            return v, g
+            return v.astype(p.dtype, copy=False), g.astype(p.dtype, copy=False)
 
     def per_sample_unchecked(self, t, p):
         """Per-sample loss of already validated arrays."""

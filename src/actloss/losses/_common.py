@@ -41,8 +41,8 @@ _WIDEST = {np.dtype(np.float32): _LONG, np.dtype(np.float64): _LONG}
 
 
 def in_wider(kernel=None, *, pass_dtype=False, widest=False):
-    """Decorator: run ``kernel(t, p, **params) -> (values, grad)`` in a wider float type and
-    round both results once to ``p``'s dtype. With ``pass_dtype`` the kernel also receives
+    """Decorator: run ``kernel(t, p, **params) -> (values, grad)`` in a wider float type; the
+    Loss object averages the outputs there and rounds once to ``p``'s dtype. With ``pass_dtype`` the kernel also receives
     ``dtype=`` (the caller's), for clamps that must use the caller's smallest normal number;
     ``widest`` runs float32 in long double too (for results that cancel deeply)."""
     if kernel is None:
@@ -57,8 +57,7 @@ def in_wider(kernel=None, *, pass_dtype=False, widest=False):
             params["dtype"] = dtype
         t = t.astype(wide) if t.dtype.kind == "f" else t
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            v, g = kernel(t, p.astype(wide), **params)
-            return v.astype(dtype), g.astype(dtype)
+            return kernel(t, p.astype(wide), **params)
     return wrapped
 
 
@@ -80,12 +79,12 @@ REDUCED = (r"; reduced: \frac{1}{n}\sum_i w_i \ell_i (mean), \sum_i w_i \ell_i (
 
 def mean_last(x):
     """Mean over the last axis (the outputs of one sample), shape (n,); a float32 sum runs in
-    float64 (one rounding, and no overflow when the mean fits), a float64 sum that overflows is
-    redone on x / d."""
+    float64 (one rounding, and no overflow when the mean fits), a float64 (or long double) sum
+    that overflows is redone on x / d."""
     d = x.shape[-1]
     if d == 1:
         return x[:, 0]
-    if x.dtype != np.float64:
+    if x.dtype in (np.float32, np.float16):
         return (np.add.reduce(x, axis=-1, dtype=np.float64) / d).astype(x.dtype)
     s = np.add.reduce(x, axis=-1) / d   # np.mean's wrapper is slow
     over = np.isinf(s)

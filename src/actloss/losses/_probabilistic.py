@@ -59,9 +59,12 @@ def bce_parts(t, p, from_logits, floor=None):
     is tiny of the caller's dtype (default: of p's).
     """
     if from_logits:
-        sp, sn, e = sigmoid_pair(p)
-        v = np.log1p(e) + (mul0(1 - t, np.maximum(p, 0)) - mul0(t, np.minimum(p, 0)))
-        return v, mul0(1 - t, sp) - mul0(t, sn)
+        a, b = np.exp(-p), np.exp(p)    # the training hot path: no np.where while all is finite
+        u = 1 - t
+        v = np.log1p(np.minimum(a, b)) + (u * np.maximum(p, 0) - t * np.minimum(p, 0))
+        if np.isnan(v).any():           # 0 * inf at an infinite logit is 0 (or NaN was given)
+            v = np.log1p(np.minimum(a, b)) + (mul0(u, np.maximum(p, 0)) - mul0(t, np.minimum(p, 0)))
+        return v, u / (1 + a) - t / (1 + b)
     floor = tiny(p.dtype) if floor is None else floor
     lp, lq = log_probs(p, floor)
     v = -(t * lp + (1 - t) * lq)
@@ -74,22 +77,19 @@ def bce_parts(t, p, from_logits, floor=None):
 def softmax_parts(z):
     """Exact pieces of log-softmax along the last axis.
 
-    Returns (d, E, S0): d = z - max z (exact: float32 works in float64, float64 adds the
-    rounding error of the subtraction, found by TwoSum, to E), E = exp(d) (1 at the maxima) and
+    Returns (d, E, S0): d = z - max z (its rounding error, found by TwoSum, is added to E), E = exp(d) (1 at the maxima) and
     S0 = sum of E over all but one maximum, so that logsumexp(z) = max z + log1p(S0) and
     softmax = E / (1 + S0), each to a few ULP. -inf logits (masked classes) have E = 0; a row
     whose maximum is a single +inf has d = 0 there (log-softmax 0: the limit) and -inf elsewhere;
     a row with two +inf logits (an undefined limit), of -inf only, or holding NaN, is NaN.
     """
     top = np.maximum.reduce(z, axis=-1, keepdims=True)
-    if z.dtype == np.float32:
-        d = z.astype(np.float64)
-        d -= top
-        e = np.exp(d)
-    else:
-        d, err = two_diff(z, top)
-        e = np.exp(d)
-        e += mul0(e, err)
+    d, err = two_diff(z, top)
+    e = np.exp(d)
+    corr = e * err
+    if np.isnan(corr).any():   # err is NaN at masked -inf logits, where e = 0
+        corr = mul0(e, err)
+    e += corr
     inf_top = np.isposinf(top)
     if inf_top.any():
         # one +inf logit: the limit puts all mass there; several: it depends on how they grow
@@ -100,6 +100,17 @@ def softmax_parts(z):
     at_top = d == 0
     s0 = np.add.reduce(np.where(at_top, 0, e), axis=-1) + (np.add.reduce(at_top, axis=-1) - 1)
     return d, e, s0[:, None]
+
+
+def _several_inf_limit(loss, z, mass_on_inf, has_mass):
+    """Rows with several +inf logits are NaN (the split between them is undefined), but their
+    cross-entropy has a limit when the labels put no mass on those logits: inf (0 without
+    labels)."""
+    bad = np.isnan(loss)
+    if not bad.any():
+        return loss
+    defined = bad & np.isposinf(z).any(axis=-1) & ~np.isnan(z).any(axis=-1) & ~mass_on_inf
+    return np.where(defined, np.where(has_mass, np.inf, 0), loss).astype(loss.dtype)
 
 
 def one_minus_softmax(d, e, s0):
@@ -188,14 +199,18 @@ def _cce(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
         return -_rowsum(t * np.log(P)), -t / P
     d, e, s0 = softmax_parts(p)
     s = _rowsum(t)
-    loss = (s * np.log1p(s0[:, 0]) - _rowsum(mul0(t, d))).astype(p.dtype, copy=False)
+    td = t * d
+    if np.isnan(td).any():   # a label of 0 against a masked -inf logit adds nothing
+        td = mul0(t, d)
+    loss = (s * np.log1p(s0[:, 0]) - _rowsum(td)).astype(p.dtype, copy=False)
+    loss = _several_inf_limit(loss, p, np.where(np.isposinf(p), t, 0).any(axis=-1), s > 0)
     g = e * (s[:, None] / (1 + s0)) - t
     # one-hot rows: p_c - 1 at the label from the sum of the other probabilities (no cancellation)
     rows, c = np.arange(p.shape[0]), np.argmax(t, axis=-1)
     hot = (t[rows, c] == 1) & (s == 1)
     exact = -one_minus_softmax(d[rows, c], e[rows, c], s0[:, 0])
     g[rows, c] = np.where(hot, exact, g[rows, c])
-    return loss, keep_nan(g.astype(p.dtype, copy=False), p)
+    return loss, g.astype(p.dtype, copy=False)   # a NaN logit has made its row NaN already
 
 
 def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -255,9 +270,10 @@ def _sparse(t, p, from_logits=False, ignore_index=None, axis=-1):
     if from_logits:
         d, e, s0 = softmax_parts(p)
         loss = (np.log1p(s0[:, 0]) - d[rows, lab]).astype(p.dtype, copy=False)
+        loss = _several_inf_limit(loss, p, np.isposinf(p[rows, lab]), True)
         g = e / (1 + s0)
         g[rows, lab] = -one_minus_softmax(d[rows, lab], e[rows, lab], s0[:, 0])
-        g = keep_nan(g.astype(p.dtype, copy=False), p)
+        g = g.astype(p.dtype, copy=False)   # a NaN logit has made its row NaN already
     else:
         P = np.maximum(p[rows, lab], tiny(p.dtype))
         loss = -np.log(P)

@@ -169,7 +169,7 @@ def _cosine(t, p):
     c = np.sum(tu * pu, axis=-1, keepdims=True)
     # several infinite entries: the direction of p, hence the cosine, is undefined (NaN); the
     # gradient, of size 1/|p|, still tends to 0
-    several = np.add.reduce(np.isinf(p), axis=-1) > 1
+    several = (np.add.reduce(np.isinf(p), axis=-1) > 1) & np.any(tu != 0, axis=-1)  # y = 0: 0
     return np.where(several, np.nan, -c[:, 0]), -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
 
 
