@@ -4,7 +4,7 @@ tolerances as Keras wrote them; only the imports changed (and `XTest` classes ar
 
 import numpy as np
 
-from _km_testcase import TestCase
+from keras_compat._km_testcase import TestCase
 
 from actloss import metrics as accuracy_metrics
 

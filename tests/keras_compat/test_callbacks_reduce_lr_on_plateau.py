@@ -13,7 +13,7 @@ from actloss import callbacks, layers, optimizers
 from actloss.models import Sequential
 from actloss.utils import to_categorical
 
-from _keras_models_util import get_test_data
+from keras_compat._keras_models_util import get_test_data
 
 
 @pytest.fixture

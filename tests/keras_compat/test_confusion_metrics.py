@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import logging
 
-from _km_testcase import TestCase, ops, parameterized
+from keras_compat._km_testcase import TestCase, ops, parameterized
 
 from actloss import layers, metrics, models
 from actloss import metrics as metrics_utils

@@ -14,7 +14,7 @@ import pytest
 
 from actloss import layers
 
-from _keras_models_util import run_layer_test
+from keras_compat._keras_models_util import run_layer_test
 
 ATOL = RTOL = 1e-6
 

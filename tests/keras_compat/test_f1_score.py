@@ -4,7 +4,7 @@ collects; ``absl.parameterized`` is the shim in ``_km_testcase``)."""
 
 import numpy as np
 
-from _km_testcase import TestCase, parameterized
+from keras_compat._km_testcase import TestCase, parameterized
 
 from actloss import metrics as f_score_metrics
 

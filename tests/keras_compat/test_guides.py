@@ -11,33 +11,14 @@ import pytest
 GUIDES = pathlib.Path(__file__).parent / "guides"
 
 
-def _has_loss_classes():
-    from actloss import losses
-    return hasattr(losses, "SparseCategoricalCrossentropy")
-
-
-def _accepts_loss_functions():
-    from actloss import losses
-    try:
-        losses.get(lambda y_true, y_pred: (y_true - y_pred) ** 2)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-NEEDS_LOSSES = pytest.mark.xfail(
-    not (_has_loss_classes() and _accepts_loss_functions()), strict=False,
-    reason="needs losses.SparseCategoricalCrossentropy and compile(loss=fn), from the "
-           "'losses' branch")
-
 SCRIPTS = [
     pytest.param("sequential_model.py", "sequential_model guide: OK", id="sequential_model"),
     pytest.param("training_and_evaluation_1_overview.py", "part 1: OK",
-                 marks=[pytest.mark.needs("data"), NEEDS_LOSSES], id="training_eval_overview"),
+                 marks=[pytest.mark.needs("data")], id="training_eval_overview"),
     pytest.param("training_and_evaluation_2_builtin.py", "part 2: OK",
                  marks=[pytest.mark.needs("data")], id="training_eval_builtin"),
     pytest.param("quickstart_beginner.py", "quickstart: OK",
-                 marks=[pytest.mark.needs("data"), NEEDS_LOSSES], id="quickstart_beginner"),
+                 marks=[pytest.mark.needs("data")], id="quickstart_beginner"),
 ]
 
 

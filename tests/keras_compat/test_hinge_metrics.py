@@ -4,7 +4,7 @@ tolerances as Keras wrote them; only the imports changed (``XTest`` classes are 
 
 import numpy as np
 
-from _km_testcase import TestCase
+from keras_compat._km_testcase import TestCase
 
 from actloss import metrics as hinge_metrics
 

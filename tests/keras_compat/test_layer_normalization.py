@@ -13,7 +13,7 @@ import pytest
 
 from actloss import layers, regularizers
 
-from _keras_models_util import run_layer_test
+from keras_compat._keras_models_util import run_layer_test
 
 
 def assert_all_close(a, b, atol=1e-6, rtol=1e-6):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from _km_testcase import TestCase, backend
+from keras_compat._km_testcase import TestCase, backend
 
 from actloss import layers, optimizers
 from actloss.models import Sequential

@@ -10,7 +10,7 @@ import pickle
 
 import numpy as np
 import pytest
-from _km_testcase import TestCase, backend, parameterized
+from keras_compat._km_testcase import TestCase, backend, parameterized
 
 from actloss import layers, models, optimizers
 

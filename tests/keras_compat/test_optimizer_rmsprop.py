@@ -5,7 +5,7 @@ collects; ``backend.Variable`` is a named float32 NumPy array and ``ops`` NumPy,
 
 import numpy as np
 
-from _km_testcase import TestCase, backend, ops
+from keras_compat._km_testcase import TestCase, backend, ops
 
 from actloss.optimizers import RMSprop
 

@@ -5,7 +5,7 @@ cross-entropy."""
 
 import numpy as np
 import pytest
-from _km_testcase import TestCase
+from keras_compat._km_testcase import TestCase
 
 from actloss import metrics
 

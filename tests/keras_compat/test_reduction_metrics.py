@@ -6,7 +6,7 @@ builds a functional ``Model`` with a boolean output (actloss has neither)."""
 import numpy as np
 
 import pytest
-from _km_testcase import TestCase
+from keras_compat._km_testcase import TestCase
 
 from actloss import metrics
 from actloss import metrics as reduction_metrics

@@ -5,7 +5,7 @@ collects; ``absl.parameterized`` is the shim in ``_km_testcase``)."""
 import numpy as np
 import pytest
 
-from _km_testcase import TestCase, parameterized
+from keras_compat._km_testcase import TestCase, parameterized
 
 from actloss import metrics
 

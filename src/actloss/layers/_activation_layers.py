@@ -1,9 +1,7 @@
 """Keras's activation layers: ``ReLU``, ``LeakyReLU``, ``Softmax``, ``ELU``.
 
 Each is an :class:`~actloss.layers.Activation` layer whose activation comes from the catalog
-(forward and backward are the catalog's), with Keras's layer arguments and defaults. ``ReLU``
-with a ``max_value``, a ``negative_slope`` or a ``threshold`` computes Keras's
-``activations.relu`` itself (below, forward and derivative side by side).
+(forward and backward are the catalog's), with Keras's layer arguments and defaults.
 """
 
 from __future__ import annotations
@@ -48,38 +46,9 @@ class ReLU(Activation):
         self.max_value = _number(max_value, "max_value", "ReLU", allow_none=True)
         self.negative_slope = _number(negative_slope, "negative_slope", "ReLU")
         self.threshold = _number(threshold, "threshold", "ReLU")
-        super().__init__("relu", **kwargs)
-        self._plain = self.max_value is None and self.negative_slope == 0 \
-            and self.threshold == 0
-
-    def _f(self, x):
-        t, s, m = self.threshold, self.negative_slope, self.max_value
-        y = np.where(x > t, x, np.where(np.isnan(x), x, 0))  # NaN stays NaN, -inf gives 0
-        if m is not None:
-            y = np.minimum(y, np.asarray(m, x.dtype))
-        if s:
-            y = y - np.asarray(s, x.dtype) * np.maximum(np.asarray(t, x.dtype) - x, 0)
-        return y.astype(x.dtype, copy=False)
-
-    def _df(self, x):
-        t, s, m = self.threshold, self.negative_slope, self.max_value
-        d = np.where(x > t, 1.0, np.where(x < t, s, 0.0))
-        if m is not None:
-            d = np.where(x >= m, 0.0, d)
-        return np.where(np.isnan(x), np.nan, d).astype(x.dtype, copy=False)
-
-    def forward(self, x, ws, training):
-        if self._plain:
-            return super().forward(x, ws, training)
-        ws["x"] = x
-        if "pre" in ws:
-            ws["pre"] = x.copy()
-        return self._f(x)
-
-    def backward(self, g, ws, need_input_grad):
-        if self._plain:
-            return super().backward(g, ws, need_input_grad)
-        return g * self._df(ws["x"])
+        super().__init__(_activations.get("relu", max_value=self.max_value,
+                                          negative_slope=self.negative_slope,
+                                          threshold=self.threshold), **kwargs)
 
     def get_config(self):
         config = super().get_config()

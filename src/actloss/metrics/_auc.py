@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _numerics
+from .. import activations
 from ._confusion import _ConfusionMetric
 from ._thresholds import (EPSILON, AUCCurve, AUCSummationMethod, divide_no_nan,
                           evenly_distributed)
@@ -88,7 +88,7 @@ class AUC(_ConfusionMetric):
             self._num_labels = y_pred.shape[1]
             self.reset_state()
         if self._from_logits:
-            y_pred = _numerics.sigmoid(y_pred)
+            y_pred = activations.sigmoid(y_pred)
         self._accumulate(y_true, y_pred, sample_weight, multi_label=self.multi_label,
                          label_weights=None if self.multi_label else self.label_weights)
 

@@ -11,7 +11,6 @@ import math
 import numpy as np
 
 from .. import activations as A
-from ..diagnostics import RELU_FAMILY
 
 
 def json_ready(value):
@@ -54,9 +53,8 @@ def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201)
 
 
 def initializer(activation: str) -> str:
-    if activation == "selu":
-        return "lecun_normal"
-    return "he_normal" if activation in RELU_FAMILY else "glorot_uniform"
+    """The weight initialisation that suits ``activation`` (its ``initializer`` property)."""
+    return A.get(activation).initializer
 
 
 def encode(y, spec, n_classes):
