@@ -50,7 +50,7 @@ def applies(x: np.ndarray) -> bool:
 
 
 _LOOP_SOURCE = '''
-def loop(x, out, g, mode{params}):
+def loop(x, out, g, mode):
     if mode == 0:
         for i in range(x.size):
             out[i] = f(np.float64(x[i]){params})
@@ -63,23 +63,32 @@ def loop(x, out, g, mode{params}):
 '''
 
 
-def elementwise(f, df, numba_namespace, nparams: int):
-    """The compiled loop ``loop(x, out, g, mode, *params)`` of the generic functions ``f`` and
+def _literal(v) -> str:
+    """``v`` as Python source (parameters are baked into the loop: a branch on a parameter is
+    then removed at compile time, and the loop vectorises)."""
+    if isinstance(v, (bool, np.bool_)):
+        return repr(bool(v))
+    v = float(v)
+    return repr(v) if np.isfinite(v) else ("np.nan" if v != v else ("np.inf" if v > 0 else "-np.inf"))
+
+
+def elementwise(f, df, numba_namespace, params: tuple):
+    """The compiled loop ``loop(x, out, g, mode)`` (``params`` baked in) of the generic functions ``f`` and
     ``df``: ``out[i] = f(x[i])`` (mode 0), ``df(x[i])`` (1) or ``g[i] * df(x[i])`` (2), in
     float64; one loop per activation, so one compilation. None where Numba does not work.
     ``numba_namespace(primitives)`` builds the specialised generic functions once."""
-    key = (f, df, nparams)
+    key = (f, df, tuple(map(_literal, params)))
     if key not in _LOOPS:
         _LOOPS[key] = False
         if _module():
             try:
-                params = "".join(f", p{i}" for i in range(nparams))
+                params = "".join(", " + v for v in key[2])
                 scope = {"np": np, "f": scalar(f, numba_namespace),
                          "df": scalar(df, numba_namespace)}
                 exec(_LOOP_SOURCE.format(params=params), scope)  # noqa: S102 - our template
                 loop = _jit.njit(scope["loop"], cache=False)
                 probe = np.zeros(2, np.float32)
-                loop(probe, probe.copy(), probe, 0, *([0.5] * nparams))
+                loop(probe, probe.copy(), probe, 0)
                 _LOOPS[key] = loop
             except Exception:  # pragma: no cover - a broken Numba install or kernel
                 _LOOPS[key] = False

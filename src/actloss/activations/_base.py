@@ -91,14 +91,13 @@ class Activation(CatalogEntry):
             return blockwise(lambda b, *gb: (gb[0] * fn(b) if gb else fn(b)), x,
                              *(() if g is None else (g,)), out=out, work=np.float64)
         if _fast32.applies(x):
-            loop = _fast32.elementwise(self._f, self._df, _math.numba_namespace, len(kp))
+            loop = _fast32.elementwise(self._f, self._df, _math.numba_namespace, kp)
             if loop is not None:
                 mode = 2 if g is not None else (0 if fn is self._f else 1)
                 out, flat_out = into(out, x.shape, x.dtype)
                 fx = flat(x)
                 fg = fx if g is None else flat(g)
-                run_parts(lambda lo, hi: loop(fx[lo:hi], flat_out[lo:hi], fg[lo:hi], mode, *kp),
-                          x.size)
+                run_parts(lambda lo, hi: loop(fx[lo:hi], flat_out[lo:hi], fg[lo:hi], mode), x.size)
                 return settle(out, flat_out)
         if self._exact is True or (self._exact and self._exact(**self.params)):
             f = _math.namespace("native")[fn.__name__]
