@@ -102,15 +102,16 @@ def softmax_parts(z):
     return d, e, s0[:, None]
 
 
-def _several_inf_limit(loss, z, mass_on_inf, has_mass):
+def _several_inf_limit(loss, z, mass_on_finite, has_mass):
     """Rows with several +inf logits are NaN (the split between them is undefined), but their
-    cross-entropy has a limit when the labels put no mass on those logits: inf (0 without
-    labels)."""
+    cross-entropy has a limit when a label puts mass on a finite logit (whose log-probability
+    tends to -inf): inf; without labels: 0."""
     bad = np.isnan(loss)
     if not bad.any():
         return loss
-    defined = bad & np.isposinf(z).any(axis=-1) & ~np.isnan(z).any(axis=-1) & ~mass_on_inf
-    return np.where(defined, np.where(has_mass, np.inf, 0), loss).astype(loss.dtype)
+    ok = bad & np.isposinf(z).any(axis=-1) & ~np.isnan(z).any(axis=-1)
+    return np.where(ok & ~has_mass, 0, np.where(ok & mass_on_finite, np.inf, loss)
+                    ).astype(loss.dtype)
 
 
 def one_minus_softmax(d, e, s0):
@@ -203,7 +204,7 @@ def _cce(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
     if np.isnan(td).any():   # a label of 0 against a masked -inf logit adds nothing
         td = mul0(t, d)
     loss = (s * np.log1p(s0[:, 0]) - _rowsum(td)).astype(p.dtype, copy=False)
-    loss = _several_inf_limit(loss, p, np.where(np.isposinf(p), t, 0).any(axis=-1), s > 0)
+    loss = _several_inf_limit(loss, p, np.where(np.isposinf(p), 0, t).any(axis=-1), s > 0)
     g = e * (s[:, None] / (1 + s0)) - t
     # one-hot rows: p_c - 1 at the label from the sum of the other probabilities (no cancellation)
     rows, c = np.arange(p.shape[0]), np.argmax(t, axis=-1)
@@ -270,7 +271,7 @@ def _sparse(t, p, from_logits=False, ignore_index=None, axis=-1):
     if from_logits:
         d, e, s0 = softmax_parts(p)
         loss = (np.log1p(s0[:, 0]) - d[rows, lab]).astype(p.dtype, copy=False)
-        loss = _several_inf_limit(loss, p, np.isposinf(p[rows, lab]), True)
+        loss = _several_inf_limit(loss, p, ~np.isposinf(p[rows, lab]), True)
         g = e / (1 + s0)
         g[rows, lab] = -one_minus_softmax(d[rows, lab], e[rows, lab], s0[:, 0])
         g = g.astype(p.dtype, copy=False)   # a NaN logit has made its row NaN already
