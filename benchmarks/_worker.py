@@ -46,14 +46,3 @@ def main(workers: dict) -> None:
 
 def is_worker() -> bool:
     return "--worker" in sys.argv[1:]
-
-
-def script_main(workers: dict, build_parser, run) -> None:
-    """A workload script's entry point: with ``--worker``, one measurement (:func:`main`);
-    otherwise the parent's comparison, ``run(args)``, printed as a table."""
-    if is_worker():
-        main(workers)
-        return
-    import _common as C
-    args = build_parser().parse_args()
-    C.report(run(args), args)

@@ -10,8 +10,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _entry  # noqa: E402
 import _tutorial  # noqa: E402
-import _worker  # noqa: E402
 
 WORKLOAD, TITLE = "W1", "tutorial A, relu -> sigmoid, BCE, Adam(0.01)"
 SCRIPT = os.path.abspath(__file__)
@@ -27,4 +27,4 @@ def run(args):
 
 
 if __name__ == "__main__":
-    _worker.script_main(_tutorial.workers(WORKLOAD), build_parser, run)
+    _entry.script_main(_tutorial.workers(WORKLOAD), build_parser, run)

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import _worker  # noqa: E402
+import _entry  # noqa: E402
 from _worker import timer  # noqa: E402
 
 SCRIPT = os.path.abspath(__file__)
@@ -163,4 +163,4 @@ def run(args):
 
 
 if __name__ == "__main__":
-    _worker.script_main(WORKERS, build_parser, run)
+    _entry.script_main(WORKERS, build_parser, run)
