@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._cell import run_cell
+from ._cell import clean as json_ready, run_cell
 from ._executors import describe, execute
 from ._grid import build_grid, cell_key, group_key, output_spec
 from ._report import figures, ranking_rows, write_report
@@ -184,5 +184,5 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
     return comparison
 
 
-__all__ = ["compare", "Comparison", "build_grid", "cell_key", "group_key", "output_spec",
+__all__ = ["compare", "Comparison", "json_ready", "build_grid", "cell_key", "group_key", "output_spec",
            "run_cell", "execute", "rank", "format_table", "ranking_rows"]

@@ -6,25 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
 import numpy as np
 
 from .. import activations as A
-
-
-def json_ready(value):
-    """NumPy to Python, non-finite floats to None (JSON has no NaN), recursively."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, (np.integer, np.bool_)):
-        return value.item()
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
+from ..experiments import json_ready  # noqa: F401 - the session's JSON, as the lab's
 
 
 def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201) -> dict:
