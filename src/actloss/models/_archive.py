@@ -47,6 +47,7 @@ ValueError: JSON is nested deeper than 64 levels
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -77,6 +78,20 @@ def _fail(err: BaseException) -> bool:
     """True for the exceptions a corrupted archive may raise from zipfile / zlib / NumPy: they
     become a ValueError. Memory and recursion errors and interrupts pass through."""
     return isinstance(err, Exception) and not isinstance(err, (MemoryError, RecursionError))
+
+
+@contextlib.contextmanager
+def _reading(label: str, name: str):
+    """Reading member ``name``: what a corrupted archive raises becomes one ValueError."""
+    try:
+        yield
+    except ValueError:
+        raise
+    except BaseException as err:
+        if not _fail(err):
+            raise
+        raise ValueError(f"{label} is corrupted: cannot read member {name!r} "
+                         f"({type(err).__name__}: {err})".splitlines()[0]) from None
 
 
 def check_name(name: str) -> None:
@@ -192,19 +207,11 @@ def read_member(zf, name: str, max_bytes: int = MAX_MEMBER_BYTES) -> bytes:
     info = member(zf, name, max_bytes)
     label = _label(zf)
     buf = bytearray(info.file_size)
-    try:
-        with zf.open(info) as stream:
-            _read_into(stream, memoryview(buf), label, name)
-            if stream.read(1):  # zipfile stops at the declared size; belt and braces
-                raise ValueError(f"{label}: member {name!r} holds more than its declared "
-                                 f"{info.file_size:,} bytes")
-    except ValueError:
-        raise
-    except BaseException as err:
-        if not _fail(err):
-            raise
-        raise ValueError(f"{label} is corrupted: cannot read member {name!r} "
-                         f"({type(err).__name__}: {err})".splitlines()[0]) from None
+    with _reading(label, name), zf.open(info) as stream:
+        _read_into(stream, memoryview(buf), label, name)
+        if stream.read(1):  # zipfile stops at the declared size; belt and braces
+            raise ValueError(f"{label}: member {name!r} holds more than its declared "
+                             f"{info.file_size:,} bytes")
     return bytes(buf)
 
 
@@ -272,39 +279,31 @@ def read_npy(zf, name: str, shape: tuple, dtypes=FLOAT_DTYPES) -> np.ndarray:
         raise ValueError(f"{label}: member {name!r} would hold {n:,} values; the limit is "
                          f"{MAX_PARAMS:,}")
     info = member(zf, name)
-    try:
-        with zf.open(info) as stream:
-            try:
-                major, minor = np.lib.format.read_magic(stream)
-                read_header = (np.lib.format.read_array_header_1_0 if major == 1
-                               else np.lib.format.read_array_header_2_0)
-                found, fortran, dtype = read_header(stream, max_header_size=MAX_NPY_HEADER_BYTES)
-            except BaseException as err:
-                if not _fail(err):
-                    raise
-                raise ValueError(f"{label} is corrupted: member {name!r} is not a valid .npy array "
-                                 f"({type(err).__name__}: {err})".splitlines()[0]) from None
-            if dtype.names is not None or dtype.subdtype is not None or dtype.hasobject \
-                    or dtype.name not in dtypes:
-                raise ValueError(f"{label}: member {name!r} holds {dtype.name or dtype.str} "
-                                 f"values; expected {' or '.join(dtypes)}")
-            if tuple(found) != shape:
-                raise ValueError(f"{label}: member {name!r} has shape {tuple(found)}; the model "
-                                 f"needs exactly {shape}")
-            offset = stream.tell()
-            declared = n * dtype.itemsize
-            if info.file_size - offset != declared:
-                raise ValueError(f"{label}: member {name!r} declares {declared:,} bytes of data "
-                                 f"but holds {info.file_size - offset:,}")
-            out = np.empty(n, dtype)
-            _read_into(stream, memoryview(out.view(np.uint8)), label, name)
-    except ValueError:
-        raise
-    except BaseException as err:
-        if not _fail(err):
-            raise
-        raise ValueError(f"{label} is corrupted: cannot read member {name!r} "
-                         f"({type(err).__name__}: {err})".splitlines()[0]) from None
+    with _reading(label, name), zf.open(info) as stream:
+        try:
+            major, minor = np.lib.format.read_magic(stream)
+            read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                           else np.lib.format.read_array_header_2_0)
+            found, fortran, dtype = read_header(stream, max_header_size=MAX_NPY_HEADER_BYTES)
+        except BaseException as err:
+            if not _fail(err):
+                raise
+            raise ValueError(f"{label} is corrupted: member {name!r} is not a valid .npy array "
+                             f"({type(err).__name__}: {err})".splitlines()[0]) from None
+        if dtype.names is not None or dtype.subdtype is not None or dtype.hasobject \
+                or dtype.name not in dtypes:
+            raise ValueError(f"{label}: member {name!r} holds {dtype.name or dtype.str} "
+                             f"values; expected {' or '.join(dtypes)}")
+        if tuple(found) != shape:
+            raise ValueError(f"{label}: member {name!r} has shape {tuple(found)}; the model "
+                             f"needs exactly {shape}")
+        offset = stream.tell()
+        declared = n * dtype.itemsize
+        if info.file_size - offset != declared:
+            raise ValueError(f"{label}: member {name!r} declares {declared:,} bytes of data "
+                             f"but holds {info.file_size - offset:,}")
+        out = np.empty(n, dtype)
+        _read_into(stream, memoryview(out.view(np.uint8)), label, name)
     if not dtype.isnative:
         out = out.astype(dtype.newbyteorder("="))
     return out.reshape(shape, order="F" if fortran else "C")
