@@ -117,6 +117,28 @@ def test_compile_warnings_say_what_to_write():
         assert not m._fused  # Dropout after the softmax: no logits path, still correct
 
 
+def test_output_checks_read_properties_not_names():
+    """A user's activation is judged by its properties, as a built-in one."""
+    from actloss.activations import Activation as Act
+
+    def squash(x):
+        return 0.5 + 0.5 * np.tanh(x)   # outputs in (0, 1), not named sigmoid
+
+    def squash_grad(x):
+        return 0.5 / np.cosh(x) ** 2
+
+    prob = Act("squash_demo", squash, squash_grad, user=True, outputs_probabilities=True)
+    plain = Act("squash_demo", squash, squash_grad, user=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = _clf(1, prob, "binary_crossentropy")
+    assert not m._fused   # not declared a logits pair: trained through its probabilities
+    with pytest.raises(ValueError, match="not probabilities"):
+        _clf(1, plain, "binary_crossentropy")
+    with pytest.warns(UserWarning, match="reads probabilities as logits"):
+        _clf(1, prob, losses.get("binary_crossentropy", from_logits=True))
+
+
 def test_bad_arguments(x):
     m = _clf()
     with pytest.raises(ValueError, match="epochs"):

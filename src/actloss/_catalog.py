@@ -65,6 +65,7 @@ class CatalogEntry:
         self._param_aliases = dict(param_aliases or {})
         self._check = check
         self.params = dict(self._defaults)
+        self._cache: dict = {}  # what subclasses derive from params, reset by with_params
         self.formula = formula
         self.derivative_formula = derivative_formula
         self.output_range = output_range
@@ -91,6 +92,7 @@ class CatalogEntry:
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.params = merged
+        new._cache = {}
         return new
 
     def configured(self, params: dict):
@@ -117,6 +119,9 @@ class CatalogEntry:
         return {"name": self.name, **self.params}
 
     # ------------------------------------------------------------------ plumbing
+    def __getstate__(self):
+        return {**self.__dict__, "_cache": {}}  # derived callables are rebuilt, not pickled
+
     def __repr__(self):
         args = "".join(f", {k}={v!r}" for k, v in self.params.items()
                        if not _same(v, self._defaults.get(k, _MISSING)))

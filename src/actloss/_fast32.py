@@ -86,7 +86,7 @@ def elementwise(f, df, numba_namespace, params: tuple):
                 scope = {"np": np, "f": scalar(f, numba_namespace),
                          "df": scalar(df, numba_namespace)}
                 exec(_LOOP_SOURCE.format(params=params), scope)  # noqa: S102 - our template
-                loop = _jit.njit(scope["loop"], cache=False)
+                loop = _jit.njit(scope["loop"], cache=False, fastmath={"contract"})
                 probe = np.zeros(2, np.float32)
                 loop(probe, probe.copy(), probe, 0)
                 _LOOPS[key] = loop

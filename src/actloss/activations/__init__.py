@@ -54,7 +54,7 @@ def register(name, fn, grad, *, aliases=(), check=True, **meta) -> Activation:
     Metadata (``formula``, ``pros`` ...) and the properties that layers, diagnostics and the
     lab read may be passed as keywords; their defaults: ``can_die=False``,
     ``saturates=False``, ``initializer="glorot_uniform"``, ``logits_losses=()``,
-    ``identity=False``, ``monotonic=None``.
+    ``identity=False``, ``monotonic=None``, ``outputs_probabilities=False``.
 
     >>> import numpy as np
     >>> sq = register("square_demo", lambda x: x * x, lambda x: 2 * x, monotonic=None)

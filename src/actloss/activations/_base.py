@@ -55,12 +55,14 @@ class Activation(CatalogEntry):
     ``can_die`` (f' is exactly 0 on a half-line: a unit can stop learning for good),
     ``saturates`` (f' tends to 0 at both ends), ``initializer`` (the weight initialisation that
     suits it), ``logits_losses`` (losses that are computed from its input, the logits, when it
-    is the output activation), ``identity`` (f(x) = x), ``monotonic``.
+    is the output activation), ``identity`` (f(x) = x), ``monotonic``, ``outputs_probabilities``
+    (every output lies in [0, 1]: the probability losses accept it as the output layer).
     """
 
     kind = "activation"
     PROPERTIES = {"monotonic": None, "can_die": False, "saturates": False,
-                  "initializer": "glorot_uniform", "logits_losses": (), "identity": False}
+                  "initializer": "glorot_uniform", "logits_losses": (), "identity": False,
+                  "outputs_probabilities": False}
 
     def __init__(self, name, f=None, df=None, *, rows=None, exact=False, dy=None,
                  dy_ok=None, kernel_params=None, user=False, doc=None, **meta):
@@ -79,10 +81,21 @@ class Activation(CatalogEntry):
         return self._rows is None
 
     def _kp(self) -> tuple:
-        """The kernels' positional parameters."""
-        if self._kernel_params is not None:
-            return self._kernel_params(**self.params)
-        return tuple(self.params.values())
+        """The kernels' positional parameters (derived once per configuration)."""
+        kp = self._cache.get("kp")
+        if kp is None:
+            kp = self._cache["kp"] = (self._kernel_params(**self.params)
+                                      if self._kernel_params is not None
+                                      else tuple(self.params.values()))
+        return kp
+
+    def _resolved(self, kind: str, fn):
+        """``fn`` specialised for executor ``kind``, looked up once per configuration."""
+        key = (kind, fn.__name__)
+        f = self._cache.get(key)
+        if f is None:
+            f = self._cache[key] = _math.namespace(kind)[fn.__name__]
+        return f
 
     def _eval(self, fn, x, out=None, g=None):
         """``fn(x, *params)`` (times ``g``) by the executor the precision policy picks."""
@@ -99,8 +112,8 @@ class Activation(CatalogEntry):
                 fg = fx if g is None else flat(g)
                 run_parts(lambda lo, hi: loop(fx[lo:hi], flat_out[lo:hi], fg[lo:hi], mode), x.size)
                 return settle(out, flat_out)
-        if self._exact is True or (self._exact and self._exact(**self.params)):
-            f = _math.namespace("native")[fn.__name__]
+        if self._is_exact():
+            f = self._resolved("native", fn)
             with np.errstate(all="ignore"):
                 r = f(x, *kp) if g is None else g * f(x, *kp)
                 r = np.asarray(r)
@@ -108,7 +121,7 @@ class Activation(CatalogEntry):
                     return r.astype(x.dtype, copy=False)
                 np.copyto(out, r, casting="unsafe")
                 return out
-        f = _math.namespace(work_kind(x.dtype))[fn.__name__]
+        f = self._resolved(work_kind(x.dtype), fn)
         if g is None:
             return blockwise(lambda b: f(b, *kp), x, out=out)
         return blockwise(lambda b, gb: gb * f(b, *kp), x, g, out=out)
@@ -172,24 +185,68 @@ class Activation(CatalogEntry):
     # ------------------------------------------------------------------ layers
     def forward(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """f(x) for a float array, written into ``out`` (which may be ``x``). No checks."""
+        return self._layer_ops()[0](x, out)
+
+    def _layer_ops(self):
+        """``(forward(x, out), backprop(x, y, g))`` with everything that depends only on the
+        configuration (parameters, executor, derivative form) resolved once: the layers call
+        them once per batch, where a few microseconds of lookups are a measurable share."""
+        ops = self._cache.get("ops")
+        if ops is not None:
+            return ops
+        kp = self._kp()
         if self._rows is not None:
-            return self._rows[0](x, *self._kp(), out=out)
-        return self._eval(self._f, x, out)
+            rows_f, rows_vjp = self._rows
+            ops = ((lambda x, out: rows_f(x, *kp, out=out)),
+                   (lambda x, y, g: rows_vjp(x, g, *kp)))
+        else:
+            f_native = self._resolved("native", self._f) if self._is_exact() else None
+
+            def forward(x, out):
+                if f_native is None or _fast32.applies(x):
+                    return self._eval(self._f, x, out)
+                with np.errstate(all="ignore"):
+                    r = f_native(x, *kp)
+                if out is None:
+                    return np.asarray(r).astype(x.dtype, copy=False)
+                np.copyto(out, r, casting="unsafe")
+                return out
+
+            if self.backprop_needs_input:
+                def backprop(x, y, g):
+                    return self._eval(self._df, x, g=g)
+            else:
+                dy = self._resolved("native", self._dy)
+
+                def backprop(x, y, g):
+                    with np.errstate(all="ignore"):
+                        return np.multiply(g, dy(y, *kp), out=g, casting="unsafe")
+            ops = (forward, backprop)
+        self._cache["ops"] = ops
+        return ops
 
     @property
     def backprop_needs_input(self) -> bool:
         """False where :meth:`backprop` reads only the output (a layer may then apply ``f`` in
         place and keep no copy of its input)."""
-        return self._dy is None or (self._dy_ok is not None and not self._dy_ok(**self.params))
+        needs = self._cache.get("needs_input")
+        if needs is None:
+            needs = self._cache["needs_input"] = (
+                self._dy is None or (self._dy_ok is not None and not self._dy_ok(**self.params)))
+        return needs
+
+    def _is_exact(self) -> bool:
+        """Whether this configuration's f is one rounding at most (computed in x's dtype)."""
+        exact = self._cache.get("exact")
+        if exact is None:
+            exact = self._cache["exact"] = bool(
+                self._exact is True or (self._exact and self._exact(**self.params)))
+        return exact
 
     def backprop(self, x, y, g):
         """The layers' backward: g·J(x) given ``y = f(x)``; may overwrite ``g``. Reads only ``y``
         when :attr:`backprop_needs_input` is False, else ``x``. No checks."""
-        if not self.backprop_needs_input:
-            with np.errstate(all="ignore"):
-                d = _math.namespace("native")[self._dy.__name__](y, *self._kp())
-                return np.multiply(g, d, out=g, casting="unsafe")
-        return self._vjp(x, g)
+        return self._layer_ops()[1](x, y, g)
 
     def compiled_parts(self, dtype):
         """``(f, dy, params)``: the compiled scalar forms of f and of the output derivative,
@@ -199,8 +256,7 @@ class Activation(CatalogEntry):
         if (self._rows is not None or self._user or self.backprop_needs_input
                 or np.dtype(dtype) not in (np.float32, np.float64)):
             return None
-        exact = self._exact is True or (self._exact and self._exact(**self.params))
-        if np.dtype(dtype) == np.float64 and not exact:
+        if np.dtype(dtype) == np.float64 and not self._is_exact():
             return None
         f = _fast32.scalar(self._f, _math.numba_namespace)
         dy = _fast32.scalar(self._dy, _math.numba_namespace)

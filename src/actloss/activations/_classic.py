@@ -39,7 +39,7 @@ def sigmoid_df(x):
 
 
 sigmoid = Activation(
-    "sigmoid", sigmoid_f, sigmoid_df,
+    "sigmoid", sigmoid_f, sigmoid_df, outputs_probabilities=True,
     formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
     derivative_formula=r"\sigma'(x) = \sigma(x)\,\sigma(-x) = \sigma(x)(1 - \sigma(x))",
     output_range="(0, 1)",

@@ -37,6 +37,7 @@ def sparse_sigmoid_dy(y):
 
 sparse_sigmoid = Activation(
     "sparse_sigmoid", sparse_sigmoid_f, sparse_sigmoid_df, dy=sparse_sigmoid_dy, exact=True,
+    outputs_probabilities=True,
     formula=r"f(x) = \frac{\min(\max(x, -1), 1) + 1}{2}",
     derivative_formula=r"f'(x) = \begin{cases} 1/2 & -1 < x < 1 \\ 0 & \text{otherwise} \end{cases}",
     output_range="[0, 1]", pros=("Exact zeros and ones: sparse probabilities.",),

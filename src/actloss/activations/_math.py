@@ -1,7 +1,7 @@
 """The math the activation definitions are written in, and the executors that run it.
 
 Every elementwise activation is written once, as plain arithmetic on ``x`` with a few named
-primitives (``exp``, ``expm1``, ``log1p``, ``tanh``, ``ndtr``, ``where``, ``maximum``,
+primitives (``exp``, ``expm1``, ``log1p``, ``tanh``, ``ndtr``, ``ndtr_pdf``, ``where``, ``maximum``,
 ``minimum``, ``sign``, ``copysign``) and named constants (``SQRT1_2``, ...). The same source
 is then *specialised* for each executor by rebinding those names:
 
@@ -84,13 +84,9 @@ def specialise(fn, namespace: dict):
 
 
 # ---------------------------------------------------------------- NumPy primitives
-def _np_sign(x):
-    return np.sign(x)
-
-
 _NUMPY = {"where": np.where, "maximum": np.maximum, "minimum": np.minimum, "exp": np.exp,
           "expm1": np.expm1, "log1p": np.log1p, "log": np.log, "tanh": np.tanh,
-          "sqrt": np.sqrt, "hypot": np.hypot, "copysign": np.copysign, "sign": _np_sign, "INF": INF}
+          "sqrt": np.sqrt, "hypot": np.hypot, "copysign": np.copysign, "sign": np.sign, "INF": INF}
 
 
 def _erfc_ld(s, gauss):
@@ -121,12 +117,17 @@ def _erfc_ld(s, gauss):
     return out
 
 
-def _ndtr_ld(x):
-    """Phi(x) in long double: 1/2 erfc(|x|/sqrt 2) below 0, 1 - that above."""
+def _ndtr_pdf_ld(x):
+    """(Phi(x), phi(x)) in long double, sharing e^{-x^2/2}: Phi is 1/2 erfc(|x|/sqrt 2) below
+    0, 1 - that above."""
     x = np.asarray(x)
-    half = 0.5 * _erfc_ld(np.abs(x) * np.longdouble(CONSTANTS["SQRT1_2"]),
-                          np.exp(-0.5 * (x * x)))
-    return np.where(x < 0, half, 1 - half)
+    gauss = np.exp(-0.5 * (x * x))
+    half = 0.5 * _erfc_ld(np.abs(x) * np.longdouble(CONSTANTS["SQRT1_2"]), gauss)
+    return np.where(x < 0, half, 1 - half), gauss * np.longdouble(CONSTANTS["INV_SQRT_2PI"])
+
+
+def _ndtr_ld(x):
+    return _ndtr_pdf_ld(x)[0]
 
 
 # ---------------------------------------------------------------- shared generic helpers
@@ -159,22 +160,30 @@ def keep_nan(x, v):
 
 
 @generic
-def gauss_tail_poly(a):
-    """Phi(-a) for a = |x| >= 0 as erfcx(a / sqrt 2) e^{-a^2/2} / 2, erfcx by the degree-14
-    fit above: relative error < 6e-11, enough for results rounded to float32 or float16."""
+def erfcx_poly(a):
+    """erfcx(a / sqrt 2) for a >= 0 by the degree-14 fit above: relative error < 6e-11,
+    enough for results rounded to float32 or float16."""
     t = (2.0 / (2.0 + a * SQRT1_2) - ERFCX_U0) * ERFCX_US  # noqa: F821
-    p = ((((((((((((((ERFCX_P14 * t + ERFCX_P13) * t + ERFCX_P12) * t + ERFCX_P11) * t  # noqa
-                    + ERFCX_P10) * t + ERFCX_P9) * t + ERFCX_P8) * t + ERFCX_P7) * t  # noqa
-                 + ERFCX_P6) * t + ERFCX_P5) * t + ERFCX_P4) * t + ERFCX_P3) * t  # noqa
-              + ERFCX_P2) * t + ERFCX_P1) * t + ERFCX_P0)  # noqa: F821
-    return 0.5 * (p * exp(-0.5 * (a * a)))  # noqa: F821
+    return ((((((((((((((ERFCX_P14 * t + ERFCX_P13) * t + ERFCX_P12) * t + ERFCX_P11) * t  # noqa
+                      + ERFCX_P10) * t + ERFCX_P9) * t + ERFCX_P8) * t + ERFCX_P7) * t  # noqa
+                   + ERFCX_P6) * t + ERFCX_P5) * t + ERFCX_P4) * t + ERFCX_P3) * t  # noqa
+                + ERFCX_P2) * t + ERFCX_P1) * t + ERFCX_P0)  # noqa: F821
+
+
+@generic
+def ndtr_pdf_poly(x):
+    """(Phi(x), phi(x)) sharing the Gaussian factor g = e^{-x^2/2}: Phi(-|x|) = erfcx(|x| /
+    sqrt 2) g / 2 below 0, 1 - that above (Phi(+-0) = 1/2); phi = g / sqrt(2 pi)."""
+    a = abs(x)
+    g = exp(-0.5 * (a * a))  # noqa: F821
+    t = 0.5 * (erfcx_poly(a) * g)  # noqa: F821
+    return where(x < 0, t, 1.0 - t), g * INV_SQRT_2PI  # noqa: F821
 
 
 @generic
 def ndtr_poly(x):
-    """Phi(x) = Phi(-|x|) below 0, 1 - Phi(-|x|) above (Phi(+-0) = 1/2)."""
-    t = gauss_tail_poly(abs(x))  # noqa: F821
-    return where(x < 0, t, 1.0 - t)  # noqa: F821
+    """Phi(x) (see :func:`ndtr_pdf_poly`)."""
+    return ndtr_pdf_poly(x)[0]  # noqa: F821
 
 
 # ---------------------------------------------------------------- executors
@@ -204,6 +213,7 @@ def namespace(kind: str) -> dict:
         if name not in ns:
             ns[name] = specialise(fn, ns)
     ns["ndtr"] = _ndtr_ld if kind == "longdouble" else ns["ndtr_poly"]
+    ns["ndtr_pdf"] = _ndtr_pdf_ld if kind == "longdouble" else ns["ndtr_pdf_poly"]
     _NAMESPACES[kind] = (ns, len(GENERICS))
     return ns
 
@@ -218,4 +228,5 @@ def numba_namespace(primitives: dict) -> dict:
     for name, fn in GENERICS.items():
         ns[name] = compile_fn(specialise(fn, ns))
     ns["ndtr"] = ns["ndtr_poly"]
+    ns["ndtr_pdf"] = ns["ndtr_pdf_poly"]
     return ns

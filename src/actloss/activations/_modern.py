@@ -215,7 +215,8 @@ def gelu_df(x, approximate):
         z = 2.0 * SQRT_2_PI * (c + GELU_K * c * c * c)
         return logistic(z) + c * logistic_prime(z) * (2.0 * SQRT_2_PI) * (1.0 + 3.0 * GELU_K * c * c)
     # in the left tail Phi ~ phi / |x|: the sum loses at most a factor 1 / (1 - 1/x^2)
-    return ndtr(x) + c * (exp(-0.5 * (c * c)) * INV_SQRT_2PI)
+    big_phi, phi = ndtr_pdf(x)   # one e^{-x^2/2} for both
+    return big_phi + c * phi
 
 
 def _check_gelu(approximate):

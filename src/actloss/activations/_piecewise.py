@@ -128,7 +128,10 @@ def relu_df(x, negative_slope, max_value, threshold):
 
 @generic
 def relu_dy(y, negative_slope, max_value, threshold):
-    """f' from y = f(x) when threshold = 0: y > 0 exactly where x > 0 (s >= 0)."""
+    """f' from y = f(x) when threshold = 0: y > 0 exactly where x > 0 (s >= 0). With the
+    defaults y >= 0 or NaN, so f' = sign(y) (one pass: the layers' backward of every ReLU)."""
+    if negative_slope == 0 and max_value == INF:
+        return sign(y)  # noqa: F821 - bound by the executor
     return relu_df(y, negative_slope, max_value, threshold)
 
 
@@ -300,7 +303,7 @@ def hard_sigmoid_dy(y):
 
 
 hard_sigmoid = Activation(
-    "hard_sigmoid", hard_sigmoid_f, hard_sigmoid_df, dy=hard_sigmoid_dy,
+    "hard_sigmoid", hard_sigmoid_f, hard_sigmoid_df, dy=hard_sigmoid_dy, outputs_probabilities=True,
     formula=r"f(x) = \frac{\min(\max(0, x + 3), 6)}{6}",
     derivative_formula=r"f'(x) = \begin{cases} 1/6 & -3 < x < 3 \\ 0 & \text{otherwise} \end{cases}",
     output_range="[0, 1]",

@@ -155,7 +155,7 @@ def softmax_forward(x, axis=-1, out=None):
 
 softmax = Activation(
     "softmax", rows=(softmax_forward, lambda x, g, axis: _rowwise(_softmax_vjp_rows, x, axis, g=g)),
-    params={"axis": -1}, check=_check_axis,
+    params={"axis": -1}, check=_check_axis, outputs_probabilities=True,
     formula=r"\operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}",
     derivative_formula=(r"\frac{\partial\,\operatorname{softmax}_i}{\partial x_j} = "
                         r"s_i(\delta_{ij} - s_j), \quad g J = s \odot (g - \langle g, s\rangle)"),

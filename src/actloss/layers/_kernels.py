@@ -52,8 +52,8 @@ def dense_kernels(activation, dtype):
         try:
             scope = {"np": np, "f": f, "dy": dy}
             exec(_SOURCE.format(p="".join(f", p{i}" for i in range(len(params)))), scope)  # noqa: S102
-            _CACHE[key] = (_jit.njit(scope["forward"], cache=False),
-                           _jit.njit(scope["backward"], cache=False))
+            _CACHE[key] = (_jit.njit(scope["forward"], cache=False, fastmath={"contract"}),
+                           _jit.njit(scope["backward"], cache=False, fastmath={"contract"}))
         except Exception:  # pragma: no cover - a broken Numba install
             _CACHE[key] = None
     loops = _CACHE[key]

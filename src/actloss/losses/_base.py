@@ -33,11 +33,13 @@ class Loss(CatalogEntry):
     Metadata, parameters, configuration and equality come from :class:`actloss._catalog.
     CatalogEntry`; ``reduction`` is a parameter of every loss. Properties: ``task`` (what the
     targets are: regression, binary, multiclass, ...) and ``link`` (the output activation whose
-    logits the loss takes with ``from_logits=True``: ``"sigmoid"``, ``"softmax"`` or None).
+    logits the loss takes with ``from_logits=True``: ``"sigmoid"``, ``"softmax"`` or None) and
+    ``takes_probabilities`` (its predictions must be probabilities in [0, 1] unless
+    ``from_logits=True``).
     """
 
     kind = "loss"
-    PROPERTIES = {"task": "regression", "link": None}
+    PROPERTIES = {"task": "regression", "link": None, "takes_probabilities": False}
 
     def __init__(self, name, kernel, *, validate, elementwise=True, params=None, count=None,
                  output_range="[0, inf)", doc=None, **meta):
@@ -146,8 +148,11 @@ class Loss(CatalogEntry):
         """``(values (n,), grad (n, d))`` of already validated arrays (the training loop's path):
         ``p`` 2-D (n, d) as layers produce it, ``t`` rows of :meth:`prepare_targets`. Unreduced,
         unweighted; kernels never write to ``t`` or ``p``."""
+        kp = self._cache.get("kp")
+        if kp is None:
+            kp = self._cache["kp"] = self._kernel_params(self.params)
         with np.errstate(**_QUIET):
-            v, g = self._kernel(t, p, **self._kernel_params(self.params))
+            v, g = self._kernel(t, p, **kp)
             if self._elementwise:   # the mean over the d outputs, in the kernel's precision
                 d = p.shape[-1]
                 v = mean_last(v)

@@ -75,31 +75,40 @@ def bce_parts(t, p, from_logits, floor=None):
 
 
 def softmax_parts(z):
-    """Exact pieces of log-softmax along the last axis.
+    """Exact pieces of log-softmax along the last axis, in the working precision.
 
-    Returns (d, E, S0): d = z - max z (its rounding error, found by TwoSum, is added to E), E = exp(d) (1 at the maxima) and
-    S0 = sum of E over all but one maximum, so that logsumexp(z) = max z + log1p(S0) and
-    softmax = E / (1 + S0), each to a few ULP. -inf logits (masked classes) have E = 0; a row
-    whose maximum is a single +inf has d = 0 there (log-softmax 0: the limit) and -inf elsewhere;
-    a row with two +inf logits (an undefined limit), of -inf only, or holding NaN, is NaN.
+    Returns (d, E, S0): d = z - max z, E = exp(d) (1 at the maxima) and S0 = the sum of E over
+    all but one maximum, so that logsumexp(z) = max z + log1p(S0) and softmax = E / (1 + S0),
+    each to a few ULP. Float16/float32 logits are computed in float64, where d is exact enough
+    (its rounding moves exp(d) by at most |d| 2^-53, far below a float32 ULP while E is not 0);
+    float64 logits split d with TwoSum and fold its rounding error into E. -inf logits (masked
+    classes) have E = 0; a row whose maximum is a single +inf has d = 0 there (log-softmax 0:
+    the limit) and -inf elsewhere; a row with two +inf logits (an undefined limit), of -inf
+    only, or holding NaN, is NaN.
     """
-    top = np.maximum.reduce(z, axis=-1, keepdims=True)
-    d, err = two_diff(z, top)
-    e = np.exp(d)
-    corr = e * err
-    if np.isnan(corr).any():   # err is NaN at masked -inf logits, where e = 0
-        corr = mul0(e, err)
-    e += corr
-    inf_top = np.isposinf(top)
-    if inf_top.any():
+    if z.dtype == np.float64:
+        top = np.maximum.reduce(z, axis=-1, keepdims=True)
+        d, err = two_diff(z, top)
+        e = np.exp(d)
+        corr = e * err
+        if np.isnan(corr).any():   # err is NaN at masked -inf logits, where e = 0
+            corr = mul0(e, err)
+        e += corr
+    else:
+        z = z.astype(np.float64)
+        top = z.max(axis=-1, keepdims=True)
+        d = np.subtract(z, top)
+        e = np.exp(d)
+    if not np.isfinite(top).all():
+        inf_top = np.isposinf(top)
         # one +inf logit: the limit puts all mass there; several: it depends on how they grow
         several = np.add.reduce(z == top, axis=-1, keepdims=True) > 1
-        d = np.where(inf_top, np.where(several, np.nan, np.where(z == top, 0.0, -np.inf)),
-                     d).astype(d.dtype)
+        d = np.where(inf_top, np.where(several, np.nan, np.where(z == top, 0.0, -np.inf)), d)
         e = np.where(inf_top, np.exp(d), e)
-    at_top = d == 0
-    s0 = np.add.reduce(np.where(at_top, 0, e), axis=-1) + (np.add.reduce(at_top, axis=-1) - 1)
-    return d, e, s0[:, None]
+    # the sum of E without one maximum (exactly 1 there), so that S0 keeps its relative
+    # accuracy when it is tiny (a probability that rounds to 1); other tied maxima stay in it
+    first_top = np.arange(z.shape[-1]) == np.argmax(z, axis=-1)[..., None]
+    return d, e, np.add.reduce(e - first_top, axis=-1)
 
 
 def _several_inf_limit(loss, z, mass_on_finite, has_mass):
@@ -110,13 +119,7 @@ def _several_inf_limit(loss, z, mass_on_finite, has_mass):
     if not bad.any():
         return loss
     ok = bad & np.isposinf(z).any(axis=-1) & ~np.isnan(z).any(axis=-1)
-    return np.where(ok & ~has_mass, 0, np.where(ok & mass_on_finite, np.inf, loss)
-                    ).astype(loss.dtype)
-
-
-def one_minus_softmax(d, e, s0):
-    """1 - softmax at the entries given (d, e gathered there): sum of the others / (1 + S0)."""
-    return np.where(d == 0, s0, (1 - e) + s0) / (1 + s0)
+    return np.where(ok & ~has_mass, 0, np.where(ok & mass_on_finite, np.inf, loss))
 
 
 # ---------------------------------------------------------------- binary cross-entropy
@@ -163,7 +166,7 @@ def _validate_bce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
 binary_crossentropy = Loss(
     "binary_crossentropy", _bce, validate=_validate_bce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1}, check=_check_smoothing,
-    task="binary", link="sigmoid",
+    task="binary", link="sigmoid", takes_probabilities=True,
     formula=r"\ell(y, p) = -\frac1d\sum_k [y_k \log p_k + (1 - y_k)\log(1 - p_k)]" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = \frac{p_k - y_k}{d\,p_k(1 - p_k)},"
                        r"\quad \frac{\partial \ell}{\partial z_k} = \frac{\sigma(z_k) - y_k}{d}",
@@ -201,17 +204,14 @@ def _cce(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
     d, e, s0 = softmax_parts(p)
     s = _rowsum(t)
     td = t * d
-    if np.isnan(td).any():   # a label of 0 against a masked -inf logit adds nothing
-        td = mul0(t, d)
-    loss = (s * np.log1p(s0[:, 0]) - _rowsum(td)).astype(p.dtype, copy=False)
-    loss = _several_inf_limit(loss, p, np.where(np.isposinf(p), 0, t).any(axis=-1), s > 0)
-    g = e * (s[:, None] / (1 + s0)) - t
-    # one-hot rows: p_c - 1 at the label from the sum of the other probabilities (no cancellation)
-    rows, c = np.arange(p.shape[0]), np.argmax(t, axis=-1)
-    hot = (t[rows, c] == 1) & (s == 1)
-    exact = -one_minus_softmax(d[rows, c], e[rows, c], s0[:, 0])
-    g[rows, c] = np.where(hot, exact, g[rows, c])
-    return loss, g.astype(p.dtype, copy=False)   # a NaN logit has made its row NaN already
+    loss = s * np.log1p(s0) - _rowsum(td)
+    if np.isnan(loss).any():   # a label of 0 against a masked -inf logit adds nothing
+        loss = s * np.log1p(s0) - _rowsum(mul0(t, d))
+        loss = _several_inf_limit(loss, p, np.where(np.isposinf(p), 0, t).any(axis=-1), s > 0)
+    # softmax * s - t = (E s - t (1 + S0)) / (1 + S0); at a one-hot label on the maximum
+    # (E = 1) the numerator is exactly -S0: no cancellation when the probability rounds to 1
+    g = (e * s[:, None] - t - t * s0[:, None]) / (1 + s0)[:, None]
+    return loss.astype(p.dtype), g.astype(p.dtype)   # a NaN logit has made its row NaN
 
 
 def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -223,7 +223,7 @@ def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
 categorical_crossentropy = Loss(
     "categorical_crossentropy", _cce, elementwise=False, validate=_validate_cce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1},
-    check=_check_smoothing, task="multiclass", link="softmax",
+    check=_check_smoothing, task="multiclass", link="softmax", takes_probabilities=True,
     formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
@@ -270,11 +270,14 @@ def _sparse(t, p, from_logits=False, ignore_index=None, axis=-1):
     rows, lab, keep = _labels(t, ignore_index)
     if from_logits:
         d, e, s0 = softmax_parts(p)
-        loss = (np.log1p(s0[:, 0]) - d[rows, lab]).astype(p.dtype, copy=False)
-        loss = _several_inf_limit(loss, p, ~np.isposinf(p[rows, lab]), True)
-        g = e / (1 + s0)
-        g[rows, lab] = -one_minus_softmax(d[rows, lab], e[rows, lab], s0[:, 0])
-        g = g.astype(p.dtype, copy=False)   # a NaN logit has made its row NaN already
+        d_y, e_y = d[rows, lab], e[rows, lab]
+        loss = np.log1p(s0) - d_y
+        if np.isnan(loss).any():
+            loss = _several_inf_limit(loss, p, ~np.isposinf(p[rows, lab]), True)
+        g = e / (1 + s0)[:, None]
+        # softmax_y - 1 = (E_y - 1 - S0) / (1 + S0): E_y - 1 is exact near E_y = 1 (Sterbenz)
+        g[rows, lab] = (e_y - 1 - s0) / (1 + s0)
+        loss, g = loss.astype(p.dtype), g.astype(p.dtype)   # a NaN logit made its row NaN
     else:
         P = np.maximum(p[rows, lab], tiny(p.dtype))
         loss = -np.log(P)
@@ -324,7 +327,7 @@ sparse_categorical_crossentropy = Loss(
     "sparse_categorical_crossentropy", _sparse, elementwise=False, validate=_validate_sparse,
     params={"from_logits": False, "ignore_index": None, "axis": -1},
     param_aliases={"ignore_class": "ignore_index"}, check=_check_ignore, count=_count_kept,
-    task="multiclass", link="softmax",
+    task="multiclass", link="softmax", takes_probabilities=True,
     formula=r"\ell(y, p) = -\log p_y" + REDUCED.replace("{n}", "{n'}"),
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[k = y]}{p_y}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
@@ -379,6 +382,7 @@ def _validate_log_loss(y_true, p, **_):
 
 log_loss = Loss(
     "log_loss", _log_loss, elementwise=False, validate=_validate_log_loss, task="classification",
+    takes_probabilities=True,
     formula=r"\ell(y, p) = -\sum_k [y = k] \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[y = k]}{p_k}\ "
                        r"(\text{binary: } \frac{p - y}{p(1-p)})",

@@ -78,6 +78,7 @@ binary_focal_crossentropy = Loss(
     params={"gamma": 2.0, "alpha": None, "from_logits": False, "label_smoothing": 0.0,
             "axis": -1},
     check=_check_focal, task="binary", link="sigmoid",
+    takes_probabilities=True,
     formula=r"\ell = \frac1d\sum_k \alpha_k (1 - p_{t,k})^\gamma\,\mathrm{bce}(y_k, p_k)"
             + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p} = \alpha_t\left[\gamma(1-p_t)^"

@@ -135,7 +135,7 @@ def _scale_rows(g, w, zero):
         return g
     if not g.flags.writeable:
         g = g.copy()
-    if np.ndim(w) == 0:
+    if isinstance(w, float):
         if w != 1.0:
             g *= g.dtype.type(w)
     else:

@@ -7,12 +7,6 @@ import warnings
 
 import numpy as np
 
-PROBABILITY_LOSSES = ("binary_crossentropy", "categorical_crossentropy",
-                      "sparse_categorical_crossentropy", "binary_focal_crossentropy", "log_loss")
-_FUSED = {("sigmoid", "binary_crossentropy"), ("softmax", "categorical_crossentropy"),
-          ("softmax", "sparse_categorical_crossentropy")}
-
-
 def output_activation(layers):
     """(layer, activation, units) of the output: the last layer with an activation, looking
     through Dropout and Flatten; units come from the nearest Dense (None when unknown)."""
@@ -27,58 +21,60 @@ def output_activation(layers):
 
 def check_output_vs_loss(layers, loss) -> bool:
     """Warn or raise when the last activation does not fit the loss; return True when training
-    can go through the logits (sigmoid/softmax + cross-entropy, the fused path)."""
+    can go through the logits (the activation lists the loss in ``logits_losses``: sigmoid +
+    binary cross-entropy, softmax + categorical cross-entropy, the fused path). Decided from the
+    objects' properties (``outputs_probabilities``, ``elementwise``; the loss's
+    ``takes_probabilities``, ``task``), so a registered activation is treated alike."""
     layer, act, units = output_activation(layers)
     if act is None:
         return False
     name, lname = act.name, loss.name
-    from_logits = bool(loss.params.get("from_logits", False))
-    if name == "softmax" and units == 1:
+    if not act.elementwise and act.outputs_probabilities and units == 1:
         raise ValueError(
-            "The output layer is Dense(1, activation='softmax'): a softmax over one unit is always "
-            "1.0, so the model cannot learn anything. For two classes write Dense(1, "
-            "activation='sigmoid') with loss='binary_crossentropy'; for k classes Dense(k, "
-            "activation='softmax') with 'categorical_crossentropy' (one-hot labels) or "
-            "'sparse_categorical_crossentropy' (integer labels).")
-    if lname not in PROBABILITY_LOSSES:
+            f"The output layer is Dense(1, activation='{name}'): a {name} over one unit is "
+            f"always 1.0, so the model cannot learn anything. For two classes write Dense(1, "
+            f"activation='sigmoid') with loss='binary_crossentropy'; for k classes Dense(k, "
+            f"activation='softmax') with 'categorical_crossentropy' (one-hot labels) or "
+            f"'sparse_categorical_crossentropy' (integer labels).")
+    if not loss.takes_probabilities:
         return False
-    if from_logits:
-        if name in ("sigmoid", "softmax"):
+    if loss.params.get("from_logits", False):
+        if act.outputs_probabilities:
+            effect = (f"so {name} is applied twice: the loss sees {name}({name}(z))"
+                      if loss.link == name else "so the loss reads probabilities as logits")
             warnings.warn(
                 f"The output layer applies {name} and the loss {lname!r} has from_logits=True, "
-                f"so {name} is applied twice: the loss sees {name}({name}(z)) and gradients "
-                f"shrink. Either remove activation='{name}' from the last layer, or use the "
-                f"loss with from_logits=False (then actloss trains through the logits itself).",
+                f"{effect} and gradients shrink. Either remove "
+                f"activation='{name}' from the last layer, or use the loss with "
+                f"from_logits=False (then actloss trains through the logits itself).",
                 UserWarning, stacklevel=3)
         return False
-    if name == "softmax" and lname in ("binary_crossentropy", "binary_focal_crossentropy") \
-            and (units or 0) > 1:
-        warnings.warn(
-            f"The output layer is a softmax over {units} units but the loss is {lname!r}: "
-            f"binary cross-entropy treats the {units} outputs as independent yes/no "
-            f"probabilities, while softmax forces them to sum to 1. For one class per sample "
-            f"use loss='categorical_crossentropy' (one-hot) or "
-            f"'sparse_categorical_crossentropy' (integer labels); for several labels per "
-            f"sample use activation='sigmoid'.", UserWarning, stacklevel=3)
-        return False
-    if name == "sigmoid" and lname in ("categorical_crossentropy",
-                                       "sparse_categorical_crossentropy"):
-        warnings.warn(
-            f"The output layer is a sigmoid but the loss is {lname!r}: sigmoid outputs do not "
-            f"sum to 1, so they are not a distribution over classes and the loss only pushes the "
-            f"true class up. Use activation='softmax' for one class per sample (or "
-            f"binary_crossentropy for independent labels).", UserWarning, stacklevel=3)
-        return False
-    if name not in ("sigmoid", "softmax", "hard_sigmoid"):
-        fix = ("activation='sigmoid'" if lname.startswith("binary")
-               else "activation='softmax'")
+    if not act.outputs_probabilities:
+        fix = "activation='sigmoid'" if loss.task == "binary" else "activation='softmax'"
         raise ValueError(
             f"The output layer's activation is {name!r}, whose outputs are not probabilities, "
             f"but the loss {lname!r} expects probabilities in [0, 1] (from_logits=False): "
             f"training would produce NaN or meaningless losses. Write {fix} on the last "
             f"layer, or keep the layer and use actloss.losses.get({lname!r}, "
             f"from_logits=True).")
-    return (name, lname) in _FUSED and layer is layers[-1] \
+    normalized = not act.elementwise   # softmax: the outputs of a sample sum to 1
+    if normalized and loss.task == "binary" and (units or 0) > 1:
+        warnings.warn(
+            f"The output layer is a {name} over {units} units but the loss is {lname!r}: "
+            f"binary cross-entropy treats the {units} outputs as independent yes/no "
+            f"probabilities, while {name} forces them to sum to 1. For one class per sample "
+            f"use loss='categorical_crossentropy' (one-hot) or "
+            f"'sparse_categorical_crossentropy' (integer labels); for several labels per "
+            f"sample use activation='sigmoid'.", UserWarning, stacklevel=3)
+        return False
+    if not normalized and loss.task == "multiclass":
+        warnings.warn(
+            f"The output layer is a {name} but the loss is {lname!r}: {name} outputs do not "
+            f"sum to 1, so they are not a distribution over classes and the loss only pushes the "
+            f"true class up. Use activation='softmax' for one class per sample (or "
+            f"binary_crossentropy for independent labels).", UserWarning, stacklevel=3)
+        return False
+    return lname in act.logits_losses and layer is layers[-1] \
         and act.params.get("axis", -1) in (-1, 1)
 
 

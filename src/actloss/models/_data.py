@@ -48,7 +48,7 @@ def label_checks(loss_name: str, y: np.ndarray, units: int) -> None:
                          f"output units; make the last layer Dense({y.shape[1]}, ...).")
 
 
-def check_label_dtype(loss_name: str, y: np.ndarray, name: str = "y") -> None:
+def check_label_dtype(loss, y: np.ndarray, name: str = "y") -> None:
     """Text (or object) labels: say how to encode them, for the classification losses."""
     if y.dtype.kind not in "USO":
         return
@@ -56,7 +56,8 @@ def check_label_dtype(loss_name: str, y: np.ndarray, name: str = "y") -> None:
         return
     classes = np.unique(y.astype(str))
     shown = ", ".join(repr(str(c)) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
-    if loss_name in _checks.PROBABILITY_LOSSES or "hinge" in loss_name:
+    loss_name = loss.name
+    if loss.task in ("binary", "multiclass", "classification"):   # say how to encode them
         raise ValueError(
             f"{name} holds text class labels ({shown}); the loss {loss_name!r} needs numbers. "
             f"Encode them first: classes, {name}_int = np.unique({name}, return_inverse=True) "
@@ -70,7 +71,7 @@ def check_label_dtype(loss_name: str, y: np.ndarray, name: str = "y") -> None:
 
 def prepare_targets(model, y, n: int, name: str = "y"):
     """Targets in the loss's form, checked once (clear errors for labels vs loss)."""
-    check_label_dtype(model.loss.name, np.asarray(y), name)
+    check_label_dtype(model.loss, np.asarray(y), name)
     y = _checks.as_target_array(y)
     out_shape = model._layers[-1].output_shape
     units = int(math.prod(out_shape))
