@@ -146,7 +146,8 @@ class Activation(CatalogEntry):
         ``A.relu(x, max_value=6.0)``, ``A.softmax(x, axis=1)``."""
         act = self._bound(args, params)
         x, shape = _prepare(x)
-        return act.forward(x).reshape(shape)
+        with np.errstate(all="ignore"):
+            return act.forward(x).reshape(shape)
 
     def grad(self, x, *args, **params):
         """Elementwise derivative f'(x), same shape and dtype as ``x``."""
@@ -184,7 +185,10 @@ class Activation(CatalogEntry):
 
     # ------------------------------------------------------------------ layers
     def forward(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """f(x) for a float array, written into ``out`` (which may be ``x``). No checks."""
+        """f(x) for a float array, written into ``out`` (which may be ``x``). No checks, and no
+        floating-point error state of its own: the caller runs it under
+        ``np.errstate(all="ignore")`` (the layers' callers do, once per batch: entering an
+        errstate costs as much as a small NumPy operation)."""
         return self._layer_ops()[0](x, out)
 
     def _layer_ops(self):
@@ -205,8 +209,7 @@ class Activation(CatalogEntry):
             def forward(x, out):
                 if f_native is None or _fast32.applies(x):
                     return self._eval(self._f, x, out)
-                with np.errstate(all="ignore"):
-                    r = f_native(x, *kp)
+                r = f_native(x, *kp)
                 if out is None:
                     return np.asarray(r).astype(x.dtype, copy=False)
                 np.copyto(out, r, casting="unsafe")
@@ -219,8 +222,7 @@ class Activation(CatalogEntry):
                 dy = self._resolved("native", self._dy)
 
                 def backprop(x, y, g):
-                    with np.errstate(all="ignore"):
-                        return np.multiply(g, dy(y, *kp), out=g, casting="unsafe")
+                    return np.multiply(g, dy(y, *kp), out=g, casting="unsafe")
             ops = (forward, backprop)
         self._cache["ops"] = ops
         return ops
@@ -245,7 +247,8 @@ class Activation(CatalogEntry):
 
     def backprop(self, x, y, g):
         """The layers' backward: g·J(x) given ``y = f(x)``; may overwrite ``g``. Reads only ``y``
-        when :attr:`backprop_needs_input` is False, else ``x``. No checks."""
+        when :attr:`backprop_needs_input` is False, else ``x``. No checks; the caller holds
+        ``np.errstate(all="ignore")``, as for :meth:`forward`."""
         return self._layer_ops()[1](x, y, g)
 
     def compiled_parts(self, dtype):

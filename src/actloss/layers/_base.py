@@ -261,7 +261,7 @@ class Layer:
             (x.dtype if x.dtype.kind == "f" else floatx_dtype())
         x = np.asarray(x, dtype)
         ws = self.workspace(x.shape[0], dtype)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(all="ignore"):
             y = self.forward(x, ws, bool(training)).copy()
         if training and self.stateful:
             self.commit(ws)

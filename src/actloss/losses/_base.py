@@ -22,7 +22,7 @@ import numpy as np
 from .._catalog import CatalogEntry
 from .._numerics import as_float_array
 from ._common import as_targets, mean_last
-from ._reduction import REDUCTIONS, check_weights, reduce, standardize_reduction
+from ._reduction import REDUCTIONS, check_weights, reduce, reduce_unchecked, standardize_reduction
 
 _QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
 
@@ -95,7 +95,8 @@ class Loss(CatalogEntry):
         loss = self.configured(params)
         t, p, dtype, layout = loss._checked(y_true, y_pred)
         w = check_weights(sample_weight, layout[1])
-        vals, g = loss.value_and_grad_unchecked(t, p)
+        with np.errstate(**_QUIET):
+            vals, g = loss.value_and_grad_unchecked(t, p)
         value, g = reduce(vals, None if w is None else w.reshape(-1), loss.reduction,
                           g if want_grad else None, loss._denominator(t, p))
         with np.errstate(over="ignore"):   # float16 results computed in float32 may overflow
@@ -147,18 +148,18 @@ class Loss(CatalogEntry):
     def value_and_grad_unchecked(self, t, p):
         """``(values (n,), grad (n, d))`` of already validated arrays (the training loop's path):
         ``p`` 2-D (n, d) as layers produce it, ``t`` rows of :meth:`prepare_targets`. Unreduced,
-        unweighted; kernels never write to ``t`` or ``p``."""
+        unweighted; kernels never write to ``t`` or ``p``. The caller holds
+        ``np.errstate(all="ignore")`` (the training loop does, once per batch)."""
         kp = self._cache.get("kp")
         if kp is None:
             kp = self._cache["kp"] = self._kernel_params(self.params)
-        with np.errstate(**_QUIET):
-            v, g = self._kernel(t, p, **kp)
-            if self._elementwise:   # the mean over the d outputs, in the kernel's precision
-                d = p.shape[-1]
-                v = mean_last(v)
-                if d != 1:
-                    g = g / d
-            return v.astype(p.dtype, copy=False), g.astype(p.dtype, copy=False)
+        v, g = self._kernel(t, p, **kp)
+        if self._elementwise:   # the mean over the d outputs, in the kernel's precision
+            d = p.shape[-1]
+            v = mean_last(v)
+            if d != 1:
+                g = g / d
+        return v.astype(p.dtype, copy=False), g.astype(p.dtype, copy=False)
 
     def per_sample_unchecked(self, t, p):
         """Per-sample loss of already validated arrays."""
@@ -170,9 +171,11 @@ class Loss(CatalogEntry):
 
     def reduce(self, t, values, weights=None, grad=None, reduction=None):
         """This loss's reduction of per-sample ``values`` (and ``grad``): see
-        :func:`actloss.losses.reduce`; 'mean' divides by the samples the loss counts in ``t``."""
-        return reduce(values, weights, reduction or self.reduction, grad,
-                      None if self._count is None else self._denominator(t, values[:, None]))
+        :func:`actloss.losses.reduce`; 'mean' divides by the samples the loss counts in ``t``.
+        The caller holds ``np.errstate(all="ignore")``, as for the unchecked kernels."""
+        return reduce_unchecked(values, weights, reduction or self.reduction, grad,
+                                None if self._count is None else
+                                self._denominator(t, values[:, None]))
 
 
 def _rows(p, y_true, axis, name):

@@ -94,37 +94,43 @@ def reduce(values, weights=None, reduction="mean", grad=None, count=None):
     L is a Python float rounded once to ``values``' dtype (an array of that dtype for
     ``'none'``). ``grad`` is scaled in place when it is writable and has the values' dtype.
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return reduce_unchecked(values, weights, reduction, grad, count)
+
+
+def reduce_unchecked(values, weights=None, reduction="mean", grad=None, count=None):
+    """:func:`reduce` without its own floating-point error state: for callers that hold
+    ``np.errstate(all="ignore")`` already (the training step)."""
     dtype = values.dtype
     m = values.shape[0]
     zero = None if weights is None or weights.all() else weights == 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        if reduction == "none":
-            out = values if weights is None else (values * weights).astype(dtype)
-            if zero is not None:
-                out[zero] = 0
-            return out, None if grad is None else _scale_rows(grad, weights, zero)
-        acc = _accumulator(dtype)
-        if weights is None:
-            total = np.add.reduce(values, dtype=acc)   # np.sum's wrapper costs microseconds
-        else:
-            terms = values.astype(acc) * weights
-            if zero is not None:
-                terms[zero] = 0
-            total = np.add.reduce(terms, dtype=acc)
-        if reduction == "mean":
-            divisor = m if count is None else count
-        elif reduction == "mean_with_sample_weight" and weights is not None:
-            divisor = math.fsum(weights.reshape(-1))
-        elif reduction == "mean_with_sample_weight":
-            divisor = m
-        else:
-            divisor = 1
-        loss = float(dtype.type(total / acc(divisor) if divisor else 0.0))
-        if grad is None:
-            return loss, None
-        w = (1.0 / divisor if divisor else 0.0) if weights is None else \
-            (weights / divisor if divisor else weights * 0.0)
-        return loss, _scale_rows(grad, w, zero)
+    if reduction == "none":
+        out = values if weights is None else (values * weights).astype(dtype)
+        if zero is not None:
+            out[zero] = 0
+        return out, None if grad is None else _scale_rows(grad, weights, zero)
+    acc = _accumulator(dtype)
+    if weights is None:
+        total = np.add.reduce(values, dtype=acc)   # np.sum's wrapper costs microseconds
+    else:
+        terms = values.astype(acc) * weights
+        if zero is not None:
+            terms[zero] = 0
+        total = np.add.reduce(terms, dtype=acc)
+    if reduction == "mean":
+        divisor = m if count is None else count
+    elif reduction == "mean_with_sample_weight" and weights is not None:
+        divisor = math.fsum(weights.reshape(-1))
+    elif reduction == "mean_with_sample_weight":
+        divisor = m
+    else:
+        divisor = 1
+    loss = float(dtype.type(total / acc(divisor) if divisor else 0.0))
+    if grad is None:
+        return loss, None
+    w = (1.0 / divisor if divisor else 0.0) if weights is None else \
+        (weights / divisor if divisor else weights * 0.0)
+    return loss, _scale_rows(grad, w, zero)
 
 
 def _scale_rows(g, w, zero):

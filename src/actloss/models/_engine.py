@@ -36,10 +36,10 @@ def _ranges(mask: list, sizes: list) -> list:
 
 def all_finite(a: np.ndarray) -> bool:
     """Whether every value of ``a`` is finite: one summing pass; a non-finite sum (a NaN, an
-    inf, or finite values whose sum overflows) is confirmed elementwise."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if math.isfinite(float(np.add.reduce(a.reshape(-1)))):
-            return True
+    inf, or finite values whose sum overflows) is confirmed elementwise. Called inside the
+    training step's ``np.errstate(all="ignore")``."""
+    if math.isfinite(float(np.add.reduce(a.reshape(-1)))):
+        return True
     return bool(np.isfinite(a).all())
 
 
@@ -76,8 +76,9 @@ class Engine:
 
     def forward(self, x, training):
         ws = self.workspace(x.shape[0])
-        for layer, w in zip(self.layers, ws):
-            x = layer.forward(x, w, training)
+        with np.errstate(all="ignore"):   # the layers' executors hold none of their own
+            for layer, w in zip(self.layers, ws):
+                x = layer.forward(x, w, training)
         return x, ws
 
     def eval_chunk(self) -> int:

@@ -3,7 +3,8 @@ r"""The training loop's loss step: the loss's own definition plus the one reduct
 ``kernel(h, t, w, reduction=None, grad=True) -> (loss, g)``: ``h`` the output layer's result,
 ``t`` the prepared targets, ``w`` the sample weights or None; ``loss`` is the compiled loss's
 reduction of the per-sample values (``reduction`` overrides it: ``'none'`` gives the weighted
-values), ``g`` its gradient with respect to ``h`` (None with ``grad=False``).
+values), ``g`` its gradient with respect to ``h`` (None with ``grad=False``). It runs under
+the caller's ``np.errstate(all="ignore")`` (the training step and evaluate hold one per batch).
 
 The fused output path (sigmoid + binary cross-entropy, softmax + categorical or sparse
 cross-entropy, decided by :func:`actloss.models._checks.check_output_vs_loss`) is not a second

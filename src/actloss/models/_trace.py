@@ -27,12 +27,13 @@ def trace(model, x, y, sample_weight) -> Trace:
     n, layers = len(x), engine.layers
     ws = [layer.workspace(n, model.dtype) for layer in layers]
     pre, outs, h = [], [], x
-    for layer, w in zip(layers, ws):
-        if hasattr(layer, "activation"):
-            w["pre"] = None
-        h = layer.forward(h, w, False)
-        pre.append(w.get("pre"))
-        outs.append(h.copy())
+    with np.errstate(all="ignore"):   # the layers' executors hold none of their own
+        for layer, w in zip(layers, ws):
+            if hasattr(layer, "activation"):
+                w["pre"] = None
+            h = layer.forward(h, w, False)
+            pre.append(w.get("pre"))
+            outs.append(h.copy())
     if y is None:
         return Trace(pre_activations=pre, outputs=outs)
     model._require_compiled("trace")
@@ -42,6 +43,11 @@ def trace(model, x, y, sample_weight) -> Trace:
     T = _data.prepare_targets(model, yv, n)
     W = _data.sample_weights(yv, sample_weight, None, n, model.dtype)
     at = pre[-1] if model._fused else outs[-1]
+    with np.errstate(all="ignore"):
+        return _backward(model, engine, layers, ws, pre, outs, T, W, at)
+
+
+def _backward(model, engine, layers, ws, pre, outs, T, W, at) -> Trace:
     vals, g = model._train_loss.value_and_grad_unchecked(T, at)
     loss, g = model._train_loss.reduce(T, vals, W, g)
     loss += sum(layer.regularization_loss() for layer in engine.reg_layers)

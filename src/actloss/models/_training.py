@@ -66,32 +66,33 @@ def _train_step(model, xb, tb, wb, mt, metrics):
     """One batch: returns ``(loss, applied)``; ``applied`` is False when the loss, the gradient
     or the updated weights are not finite, and then the weights are left as they were before
     the batch (and the running state, BatchNormalization's statistics, is not advanced)."""
-    engine = model._engine
-    layers = engine.layers
-    ws = engine.workspace(xb.shape[0])
-    h = xb
-    for layer, w in zip(layers, ws):
-        h = layer.forward(h, w, True)
-    loss, g = engine.kernel(h, tb, wb)  # the loss and its one reduction (losses.reduce)
-    for layer in engine.reg_layers:
-        loss += layer.regularization_loss()
-    if not math.isfinite(loss):
-        return loss, False
-    if metrics:
-        p = _output_probs(model, h)
-        for metric, t in zip(metrics, mt):
-            metric.update_state(t, p)
-    for i in range(len(layers) - 1, -1, -1):
-        g = layers[i].backward(g, ws[i], i > 0)
-    for layer in engine.reg_layers:
-        layer.add_regularization_grads()
-    grads = engine.grads
-    if not math.isfinite(float(np.dot(grads, grads))) or \
-            not engine.apply_update(model.optimizer):
-        return loss, False
-    if engine.stateful:
-        engine.commit(ws)
-    return loss, True
+    with np.errstate(all="ignore"):   # one error state per batch, for every executor in it
+        engine = model._engine
+        layers = engine.layers
+        ws = engine.workspace(xb.shape[0])
+        h = xb
+        for layer, w in zip(layers, ws):
+            h = layer.forward(h, w, True)
+        loss, g = engine.kernel(h, tb, wb)  # the loss and its one reduction (losses.reduce)
+        for layer in engine.reg_layers:
+            loss += layer.regularization_loss()
+        if not math.isfinite(loss):
+            return loss, False
+        if metrics:
+            p = _output_probs(model, h)
+            for metric, t in zip(metrics, mt):
+                metric.update_state(t, p)
+        for i in range(len(layers) - 1, -1, -1):
+            g = layers[i].backward(g, ws[i], i > 0)
+        for layer in engine.reg_layers:
+            layer.add_regularization_grads()
+        grads = engine.grads
+        if not math.isfinite(float(np.dot(grads, grads))) or \
+                not engine.apply_update(model.optimizer):
+            return loss, False
+        if engine.stateful:
+            engine.commit(ws)
+        return loss, True
 
 
 def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress=None):
@@ -108,9 +109,10 @@ def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress
         if xb.dtype != model.dtype:
             xb = np.asarray(xb, model.dtype)
         h, _ = engine.forward(xb, None)  # None: inference, logits kept at a fused output
-        values[a:a + chunk] = kernel(h, T[a:a + chunk], None, "none", grad=False)[0]
+        with np.errstate(all="ignore"):
+            values[a:a + chunk] = kernel(h, T[a:a + chunk], None, "none", grad=False)[0]
+            p = _output_probs(model, h) if metrics else None
         if metrics:
-            p = _output_probs(model, h)
             for metric, t in zip(metrics, MT):
                 metric.update_state(t[a:a + chunk], p)
         if progress is not None:
@@ -122,7 +124,8 @@ def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress
 def _eval_logs(engine, kernel, T, values, W, n, metrics) -> dict:
     """Logs of the first ``n`` rows: the compiled reduction of their loss values (losses.reduce)
     plus the penalties, and the metrics."""
-    loss = kernel.loss.reduce(T[:n], values[:n], None if W is None else W[:n])[0]
+    with np.errstate(all="ignore"):
+        loss = kernel.loss.reduce(T[:n], values[:n], None if W is None else W[:n])[0]
     loss += sum(layer.regularization_loss() for layer in engine.reg_layers)
     return {"loss": loss, **{metric.name: metric.result() for metric in metrics}}
 
@@ -187,7 +190,7 @@ def forward_training(model, x):
     statistics, which stateful layers then commit), outside fit."""
     x = np.ascontiguousarray(model._prepare_x(x), model.dtype)
     engine = model._engine
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
         y, ws = engine.forward(x, True)
         if model._fused:
             y = engine.layers[-1].activation.forward(y, out=y)
