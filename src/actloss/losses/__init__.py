@@ -27,7 +27,9 @@ from ._base import Loss
 from ._catalog import CATALOG
 from ._common import same_shape
 from ._custom import from_function
-from ._keras import KerasLoss, deserialize, make_class, serialize
+from ._keras import CLASSES as KERAS_CLASSES
+from ._keras import KerasLoss, make_class, serialize
+from ._keras import deserialize as _deserialize
 from ._reduction import KERAS_REDUCTIONS, REDUCTIONS, check_weights, reduce, standardize_reduction
 
 REGISTRY: Registry[Loss] = Registry(
@@ -122,13 +124,15 @@ def _check_user_grad(loss: Loss) -> None:
         hint=" Check the gradient, or pass check=False.")
 
 
-KERAS_CLASSES: dict = {}
-"""Keras class name -> generated class, one per registered loss (see :mod:`._keras`)."""
+def deserialize(config, custom_objects=None):
+    """The Keras loss object of a :func:`serialize` result, or of a loss name."""
+    if isinstance(config, str):
+        return get(config)
+    return _deserialize(config, custom_objects)
 
 
 def _add_class(loss: Loss) -> None:
-    cls = make_class(loss)
-    KERAS_CLASSES[cls.__name__] = cls
+    cls = make_class(loss)   # also recorded in KERAS_CLASSES
     globals()[cls.__name__] = cls
 
 

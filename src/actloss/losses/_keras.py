@@ -116,9 +116,14 @@ class KerasLoss:
     __hash__ = None
 
 
+CLASSES: dict = {}
+"""Keras class name -> generated class, one per registered loss (filled by :func:`make_class`)."""
+
+
 def make_class(loss: Loss) -> type:
-    """The Keras class of a registered loss: its parameters (in Keras's order and spelling where
-    Keras has the loss), then ``reduction``, ``name`` and ``dtype``."""
+    """The Keras class of a registered loss (recorded in :data:`CLASSES`): its parameters (in
+    Keras's order and spelling where Keras has the loss), then ``reduction``, ``name`` and
+    ``dtype``."""
     P = inspect.Parameter
     spec = _KERAS_ARGS.get(loss.name) or tuple((k, v) for k, v in loss.defaults.items()
                                                if k != "reduction")
@@ -137,6 +142,7 @@ def make_class(loss: Loss) -> type:
                                      "__module__": "actloss.losses"})
     cls.__signature__ = inspect.Signature(params)
     cls.__init__.__signature__ = signature
+    CLASSES[cname] = cls
     return cls
 
 
@@ -144,7 +150,7 @@ def serialize(obj) -> dict | str:
     """Keras's serialized form ``{"module", "class_name", "config", "registered_name"}`` of a
     Keras loss object or a :class:`Loss`."""
     if isinstance(obj, Loss):
-        cls = _registry_classes().get(class_name(obj.name))
+        cls = CLASSES.get(class_name(obj.name))
         if cls is None:
             return obj.name
         reduction = {"mean": "sum_over_batch_size", "none": None}.get(obj.reduction,
@@ -157,24 +163,17 @@ def serialize(obj) -> dict | str:
 
 
 def deserialize(config, custom_objects=None):
-    """The Keras loss object of a :func:`serialize` result (or a name)."""
-    from . import get
-    if isinstance(config, str):
-        return get(config)
+    """The Keras loss object of a :func:`serialize` result (``actloss.losses.deserialize`` also
+    takes a name)."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"deserialize expects a dict with 'class_name' and 'config' (as "
                          f"serialize returns) or a name; received {config!r}")
-    classes = {**_registry_classes(), **(custom_objects or {})}
+    classes = {**CLASSES, **(custom_objects or {})}
     cls = classes.get(config["class_name"])
     if cls is None:
         raise ValueError(f"Unknown loss class {config['class_name']!r}; known: "
                          f"{', '.join(sorted(classes))}")
     return cls.from_config(dict(config.get("config") or {}))
-
-
-def _registry_classes() -> dict:
-    from . import KERAS_CLASSES
-    return KERAS_CLASSES
 
 
 __all__ = ["KerasLoss", "make_class", "class_name", "serialize", "deserialize"]
