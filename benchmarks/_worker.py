@@ -29,6 +29,30 @@ def peak_rss_mib() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024.0
 
 
+def rss_mib() -> float:
+    """Current resident set size (``VmRSS``) in MiB, or NaN where /proc is missing."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
+def start_working_set() -> float:
+    """Reset the peak RSS (Linux ``/proc/self/clear_refs``, value 5) and return the current RSS:
+    after a phase, ``peak_rss_mib() - start`` is the memory that phase needed on top of what the
+    process already held. NaN where the peak cannot be reset."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return float("nan")
+    return rss_mib()
+
+
 def timer():
     return time.perf_counter()
 
