@@ -338,3 +338,20 @@ def test_ctrl_c_during_fit_reraises_after_the_batch(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["interrupted", "[0]", "1", str(8 + 3), "True"]
     assert "interrupted (Ctrl-C) at epoch 2, batch 3" in out.stderr
+
+
+def test_fit_ends_with_the_moving_averages_when_use_ema():
+    """Keras's optimizer_test.test_ema_with_model_fit numbers: the weights are the moving
+    averages after fit (0.891), not the last SGD iterate (0.81)."""
+    from actloss import optimizers
+
+    def fitted(use_ema):
+        m = Sequential([Dense(2, kernel_initializer="ones", use_bias=False)])
+        m.compile(loss="mse", optimizer=optimizers.SGD(learning_rate=0.1, use_ema=use_ema,
+                                                       ema_momentum=0.9))
+        m.fit(np.ones((1, 1), "float32"), np.zeros((1, 2), "float32"), batch_size=1, epochs=2,
+              verbose=0)
+        return m.get_weights()[0]
+
+    np.testing.assert_allclose(fitted(True), [[0.891, 0.891]], atol=1e-5)
+    np.testing.assert_allclose(fitted(False), [[0.81, 0.81]], atol=1e-6)

@@ -65,34 +65,35 @@ def _output_probs(model, h):
 def _train_step(model, xb, tb, wb, mt, metrics):
     """One batch: returns ``(loss, applied)``; ``applied`` is False when the loss, the gradient
     or the updated weights are not finite, and then the weights are left as they were before
-    the batch (and the running state, BatchNormalization's statistics, is not advanced)."""
-    with np.errstate(all="ignore"):   # one error state per batch, for every executor in it
-        engine = model._engine
-        layers = engine.layers
-        ws = engine.workspace(xb.shape[0])
-        h = xb
-        for layer, w in zip(layers, ws):
-            h = layer.forward(h, w, True)
-        loss, g = engine.kernel(h, tb, wb)  # the loss and its one reduction (losses.reduce)
-        for layer in engine.reg_layers:
-            loss += layer.regularization_loss()
-        if not math.isfinite(loss):
-            return loss, False
-        if metrics:
-            p = _output_probs(model, h)
-            for metric, t in zip(metrics, mt):
-                metric.update_state(t, p)
-        for i in range(len(layers) - 1, -1, -1):
-            g = layers[i].backward(g, ws[i], i > 0)
-        for layer in engine.reg_layers:
-            layer.add_regularization_grads()
-        grads = engine.grads
-        if not math.isfinite(float(np.dot(grads, grads))) or \
-                not engine.apply_update(model.optimizer):
-            return loss, False
-        if engine.stateful:
-            engine.commit(ws)
-        return loss, True
+    the batch (and the running state, BatchNormalization's statistics, is not advanced). Runs
+    under the caller's error state (fit's loop and train_on_batch hold one for all batches): the
+    executors inside hold none of their own."""
+    engine = model._engine
+    layers = engine.layers
+    ws = engine.workspace(xb.shape[0])
+    h = xb
+    for layer, w in zip(layers, ws):
+        h = layer.forward(h, w, True)
+    loss, g = engine.kernel(h, tb, wb)  # the loss and its one reduction (losses.reduce)
+    for layer in engine.reg_layers:
+        loss += layer.regularization_loss()
+    if not math.isfinite(loss):
+        return loss, False
+    if metrics:
+        p = _output_probs(model, h)
+        for metric, t in zip(metrics, mt):
+            metric.update_state(t, p)
+    for i in range(len(layers) - 1, -1, -1):
+        g = layers[i].backward(g, ws[i], i > 0)
+    for layer in engine.reg_layers:
+        layer.add_regularization_grads()
+    grads = engine.grads
+    if not math.isfinite(float(np.dot(grads, grads))) or \
+            not engine.apply_update(model.optimizer):
+        return loss, False
+    if engine.stateful:
+        engine.commit(ws)
+    return loss, True
 
 
 def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress=None):
@@ -205,7 +206,7 @@ def train_on_batch(model, x, y, sample_weight, class_weight):
     _start_training(model, _fused.select(model.loss, T, model._fused, _units(model)))
     metrics, units = _resolve_metrics(model, y)
     MT = [_data.metric_targets(y, metric.kind, units, model.dtype) for metric in metrics]
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
         loss, applied = _train_step(model, X, T, W, MT, metrics)
     if not applied:
         warnings.warn(f"train_on_batch: the loss, its gradient or the updated weights are NaN "
@@ -331,7 +332,7 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
     state = {"interrupted": False}
     previous = _install_sigint(state)
     model.stop_training = False
-    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    errstate = np.errstate(all="ignore")
     errstate.__enter__()  # divergence is detected and reported below, without NumPy's warnings
     blas = _small_gemm_limit(model, source, epochs - initial_epoch)
     finished = False
@@ -375,6 +376,9 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
             if diverged or model.stop_training:
                 break
         if not state["interrupted"]:
+            if getattr(model.optimizer, "use_ema", False) and epochs > initial_epoch:
+                # Keras: the moving averages replace the weights at the end of fit
+                model.optimizer.finalize_variable_values(model._engine.params)
             cbl.call("on_train_end", {})
         finished = True
     finally:
