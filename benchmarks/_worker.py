@@ -12,33 +12,35 @@ import time
 MARKER = "@@bench-result "
 
 
+def _status_mib(key: str):
+    """A ``/proc/self/status`` size (``VmHWM``, ``VmRSS``) in MiB, or None without /proc."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mib() -> float:
     """Peak resident set size of this process so far, in MiB.
 
     ``VmHWM`` of ``/proc/self/status`` where there is one: ``ru_maxrss`` survives ``exec`` on
     Linux, so a child started by a big parent (``subprocess`` uses vfork) would report the
     parent's size. Elsewhere ``ru_maxrss`` (KiB on Linux, bytes on macOS)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
+    peak = _status_mib("VmHWM")
+    if peak is not None:
+        return peak
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024.0
 
 
 def rss_mib() -> float:
     """Current resident set size (``VmRSS``) in MiB, or NaN where /proc is missing."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float("nan")
+    rss = _status_mib("VmRSS")
+    return float("nan") if rss is None else rss
 
 
 def start_working_set() -> float:
