@@ -323,6 +323,15 @@ def cases(name, dt, rng, n=24):
         if name == "cosine_similarity":
             out.append(("zero and scaled rows", a([[0, 0, 0], [1, 2, 3], [small, 0, small], [big, big, 1]]),
                         a([[1, 2, 3], [0, 0, 0], [small, small, 0], [big, -big, big]]), {}, True))
+            # several infinite entries: cosine 0 where y is 0 at all of them (on every path),
+            # undefined where it is not; the gradient tends to 0 in both
+            out.append(("several infinite predictions",
+                        a([[0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, -2], [0, 0, 1, 1], [1, 0, 0, 1],
+                           [0, 0, 0, 1], [0, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0], [3, 0, 0, 1]]),
+                        a([[2, inf, inf, 0], [2, -inf, inf, 0], [small, -inf, -inf, 3],
+                           [2, inf, inf, 0], [2, inf, inf, 0], [inf, inf, inf, inf],
+                           [0, inf, -inf, 5], [big, inf, 0, -big], [2, inf, inf, 0],
+                           [-big, inf, -inf, -inf]]), {}, True))
     elif name in ("mean_squared_logarithmic_error", "poisson"):
         t = np.abs(rng.normal(size=(n, 3)) * spread)
         p = np.abs(t + rng.normal(size=(n, 3)) * spread)

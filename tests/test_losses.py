@@ -669,6 +669,21 @@ def test_infinite_predictions_give_the_mathematical_limits():
     assert math.isnan(L.cce([[1, 0, 0]], [[inf, inf, 0.0]], from_logits=True))
 
 
+def test_cosine_with_several_infinite_predictions_is_zero_when_the_target_misses_them():
+    """y.p stays finite while |p| -> inf on every path: cosine 0 (found by the long fuzz, it
+    was NaN); where y weighs an infinite entry the limit depends on the rates: NaN. The
+    gradient, at most 2/|p| in size, is 0 in both cases."""
+    inf = np.inf
+    y = [[0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 0, 1]]
+    for dt in (np.float16, np.float32, np.float64):
+        p = np.array([[2, inf, inf, 0], [2, -inf, inf, 3], [2, inf, inf, 0], [0, inf, -inf, 0],
+                      [inf, inf, inf, inf]], dtype=dt)
+        v = L.cosine_similarity.per_sample(y, p)
+        assert v.dtype == dt and v[:2].tolist() == [0.0, 0.0] and np.isnan(v[2:]).all()
+        g = L.cosine_similarity.grad(y, p, reduction="none")
+        assert g.dtype == dt and not np.any(g)
+
+
 def test_zero_weight_removes_a_sample_even_if_its_loss_overflows():
     assert L.mse([0.0], [1e300], sample_weight=[0.0]) == 0.0
     assert L.mse([0.0, 0.0], [1e300, 2.0], sample_weight=[0.0, 1.0]) == 2.0

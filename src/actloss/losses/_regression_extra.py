@@ -156,7 +156,9 @@ def _cosine(t, p):
 
     Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n, d),
     y_true alike ((n,) is n vectors of length 1); per-sample (n,). A zero vector gives 0 and a
-    zero gradient. Ours = Keras ``cosine_similarity`` (minus the cosine, so minimising aligns the
+    zero gradient. Infinite predictions give the limit: one infinite entry is the direction
+    sign(p_k) e_k; with several, the cosine is 0 when y is 0 at all of them and NaN (undefined:
+    it depends on how they grow) otherwise; the gradient tends to 0 in every case. Ours = Keras ``cosine_similarity`` (minus the cosine, so minimising aligns the
     vectors; norms computed with scaling, no 1e-12 epsilon). PyTorch ``cosine_similarity``
     returns +cos (a similarity, not a loss); ``CosineEmbeddingLoss`` uses 1 - cos.
 
@@ -167,9 +169,12 @@ def _cosine(t, p):
     tu, _ = _unit(t)
     pu, norm = _unit(p)
     c = np.sum(tu * pu, axis=-1, keepdims=True)
-    # several infinite entries: the direction of p, hence the cosine, is undefined (NaN); the
-    # gradient, of size 1/|p|, still tends to 0
-    several = (np.add.reduce(np.isinf(p), axis=-1) > 1) & np.any(tu != 0, axis=-1)  # y = 0: 0
+    # Several infinite entries: p/|p| depends on how they grow, and so does y.p/|p| unless y is
+    # 0 at all of them; then it is finite/inf = 0 on every path (the scaled c is exactly 0
+    # there), otherwise the limit is undefined (NaN). The gradient, of size <= 2/|p|, tends to
+    # 0 on every path.
+    inf = np.isinf(p)
+    several = (np.add.reduce(inf, axis=-1) > 1) & np.any(inf & (tu != 0), axis=-1)
     return np.where(several, np.nan, -c[:, 0]), -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
 
 
