@@ -372,6 +372,10 @@ def cases(name, dt, rng, n=24):
                         {"gamma": 0.5, "alpha": 0.25}, True))
             out.append(("gamma=3, logits", a(hard), a(rng.normal(size=(n, 3)) * 10),
                         {"gamma": 3.0, "from_logits": True}, True))
+            # gamma < 1 at logits where q = 1 - p_t underflows: q^(gamma-1) must not overflow
+            for gamma in (0.0, 0.5):
+                out.append((f"gamma={gamma}, extreme logits", a(np.repeat([0.0, 1.0], len(z))),
+                            a(z * 2), {"gamma": gamma, "from_logits": True}, True))
         if name == "log_loss":
             labels = rng.integers(0, 4, n)
             pm = rng.dirichlet(np.full(4, 0.3), n)

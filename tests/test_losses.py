@@ -684,6 +684,18 @@ def test_cosine_with_several_infinite_predictions_is_zero_when_the_target_misses
         assert g.dtype == dt and not np.any(g)
 
 
+def test_focal_gradient_with_gamma_below_one_where_q_underflows():
+    """gamma = 0 is BCE: at z = -745 (y = 0) q = sigmoid(z) is subnormal in the float64 the
+    float32 kernel runs in, and gamma q^(gamma-1) was 0 * inf = NaN (found by the long fuzz)."""
+    for dt in (np.float16, np.float32, np.float64):
+        for y, z in ((0.0, -745.0), (1.0, 745.0)):
+            z = np.array([z], dtype=dt)
+            g = L.binary_focal_crossentropy.grad([y], z, from_logits=True, gamma=0.0)
+            # sigmoid(-745) - 0 = 4.9e-324: BCE's fast path rounds it to 0 in float64 (1 ULP)
+            np.testing.assert_array_max_ulp(g, L.bce.grad([y], z, from_logits=True), maxulp=1)
+            assert g.dtype == dt
+
+
 def test_zero_weight_removes_a_sample_even_if_its_loss_overflows():
     assert L.mse([0.0], [1e300], sample_weight=[0.0]) == 0.0
     assert L.mse([0.0, 0.0], [1e300, 2.0], sample_weight=[0.0, 1.0]) == 2.0

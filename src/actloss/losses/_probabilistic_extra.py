@@ -54,7 +54,9 @@ def _focal(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0, 
     qg = q ** gamma
     live = q > 0  # q = 0 only where p = y exactly, where bce = 0 as well
     dq = (1 - 2 * t) * dpdz                                       # d q / d y_pred
-    first = mul0(dq, np.where(live, gamma * np.where(live, q, 1) ** (gamma - 1) * bce, 0))
+    # gamma q^(gamma-1) bce written as gamma q^gamma (bce/q): q^(gamma-1) overflows for a tiny q
+    # and gamma < 1 (0 * inf at gamma = 0), while bce/q stays moderate (bce is about q there)
+    first = mul0(dq, np.where(live, gamma * qg * (bce / np.where(live, q, 1)), 0))
     a = _balance(t, alpha)
     return a * mul0(qg, bce), a * (first + mul0(qg, dbce))
 
