@@ -324,14 +324,17 @@ def cases(name, dt, rng, n=24):
             out.append(("zero and scaled rows", a([[0, 0, 0], [1, 2, 3], [small, 0, small], [big, big, 1]]),
                         a([[1, 2, 3], [0, 0, 0], [small, small, 0], [big, -big, big]]), {}, True))
             # several infinite entries: cosine 0 where y is 0 at all of them (on every path),
-            # undefined where it is not; the gradient tends to 0 in both
+            # undefined where it is not, unless every path's value rounds to one number (y at
+            # the infinite entries below the dtype's resolution of |y|); the gradient tends to 0
             out.append(("several infinite predictions",
                         a([[0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, -2], [0, 0, 1, 1], [1, 0, 0, 1],
-                           [0, 0, 0, 1], [0, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0], [3, 0, 0, 1]]),
+                           [0, 0, 0, 1], [0, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0], [3, 0, 0, 1],
+                           [0, small, big, 0], [0, small, big, 0], [0, 1, big, 0]]),
                         a([[2, inf, inf, 0], [2, -inf, inf, 0], [small, -inf, -inf, 3],
                            [2, inf, inf, 0], [2, inf, inf, 0], [inf, inf, inf, inf],
                            [0, inf, -inf, 5], [big, inf, 0, -big], [2, inf, inf, 0],
-                           [-big, inf, -inf, -inf]]), {}, True))
+                           [-big, inf, -inf, -inf], [0, inf, 0, inf], [0, -inf, 1, inf],
+                           [0, inf, 0, inf]]), {}, True))
     elif name in ("mean_squared_logarithmic_error", "poisson"):
         t = np.abs(rng.normal(size=(n, 3)) * spread)
         p = np.abs(t + rng.normal(size=(n, 3)) * spread)

@@ -682,6 +682,11 @@ def test_cosine_with_several_infinite_predictions_is_zero_when_the_target_misses
         assert v.dtype == dt and v[:2].tolist() == [0.0, 0.0] and np.isnan(v[2:]).all()
         g = L.cosine_similarity.grad(y, p, reduction="none")
         assert g.dtype == dt and not np.any(g)
+    # y at the infinite entries below float64's resolution of |y|: every path rounds to 0
+    p = np.array([[0, inf, 0, inf], [0, inf, 0, -inf], [0, inf, 0, inf]])
+    v = L.cosine_similarity.per_sample([[0, 1e-300, 1e200, 0], [0, 1e-300, 1e200, 0],
+                                        [0, 1e-100, 1e200, 0]], p)
+    assert v[:2].tolist() == [0.0, 0.0] and np.isnan(v[2])
 
 
 def test_focal_gradient_with_gamma_below_one_where_q_underflows():
