@@ -323,6 +323,12 @@ def cases(name, dt, rng, n=24):
         if name == "cosine_similarity":
             out.append(("zero and scaled rows", a([[0, 0, 0], [1, 2, 3], [small, 0, small], [big, big, 1]]),
                         a([[1, 2, 3], [0, 0, 0], [small, small, 0], [big, -big, big]]), {}, True))
+            # nearly orthogonal rows: y.p cancels far below the size of its terms
+            v = rng.normal(size=(n, 3)) * spread
+            ortho = a(v - (np.sum(v * t, axis=1) / np.sum(t * t, axis=1))[:, None] * t)
+            out.append(("nearly orthogonal", a(t), ortho, {}, True))
+            out.append(("cancelling terms", a([[1e-40, -7, 1e-40, 1e-40], [1, 1, 1, 0]]),
+                        a([[-1e30, 1e-45, 1e-45, 1e30], [1e30, -1e30, small, 5]]), {}, True))
             # several infinite entries: cosine 0 where y is 0 at all of them (on every path),
             # undefined where it is not, unless every path's value rounds to one number (y at
             # the infinite entries below the dtype's resolution of |y|); the gradient tends to 0

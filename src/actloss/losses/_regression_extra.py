@@ -185,7 +185,8 @@ def _cosine(t, p, dtype=None):
     tends to 0 in every case. Ours = Keras ``cosine_similarity`` (minus the cosine, so
     minimising aligns the vectors; norms computed with scaling, no 1e-12 epsilon). PyTorch
     ``cosine_similarity`` returns +cos (a similarity, not a loss); ``CosineEmbeddingLoss``
-    uses 1 - cos. Float16 is computed, like every loss, as float32 and rounded.
+    uses 1 - cos. Float16 is computed, like every loss, as float32 and rounded. Where the dot
+    product cancels deeply (orthogonal vectors with large entries) it is redone exactly.
 
     >>> from actloss import losses as L
     >>> float(L.cosine_similarity([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]]))
@@ -193,12 +194,35 @@ def _cosine(t, p, dtype=None):
     """
     tu, _ = _unit(t)
     pu, norm = _unit(p)
-    value = -np.sum(tu * pu, axis=-1)
-    grad = -(tu - -value[:, None] * pu) / np.where(norm > 0, norm, np.inf)
+    terms = tu * pu
+    c = np.sum(terms, axis=-1)
+    # y.p cancelling deeper than the wider type's extra bits cover: redo those rows exactly
+    extra = np.finfo(p.dtype).nmant - np.finfo(dtype).nmant - 3
+    deep = (np.abs(c) * 2.0 ** extra < np.sum(np.abs(terms), axis=-1)) & np.isfinite(norm[:, 0])
+    if deep.any():
+        c[deep] = [_exact_cosine(a, b) for a, b in zip(t[deep], p[deep])]
+    value = -c
+    grad = -(tu - c[:, None] * pu) / np.where(norm > 0, norm, np.inf)
     if np.isposinf(norm).any():
         limit, several = _several_inf_limit(tu, p, dtype)
         value = np.where(several, limit, value)
     return value, grad
+
+
+def _exact_cosine(t, p):
+    """y.p / (|y| |p|) of one finite row: the dot product and the squared norms exact
+    (fractions: the inputs are binary fractions), the square roots and the quotient in decimal
+    at 40 digits, rounded once."""
+    import decimal
+    from fractions import Fraction
+    y, q = [Fraction(float(a)) for a in t], [Fraction(float(b)) for b in p]
+    with decimal.localcontext() as ctx:
+        ctx.prec = 40
+
+        def dec(x):
+            return decimal.Decimal(x.numerator) / decimal.Decimal(x.denominator)
+        dot = dec(sum(a * b for a, b in zip(y, q)))
+        return float(dot / (dec(sum(a * a for a in y)).sqrt() * dec(sum(b * b for b in q)).sqrt()))
 
 
 cosine_similarity = Loss(
