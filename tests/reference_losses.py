@@ -381,6 +381,8 @@ def cases(name, dt, rng, n=24):
                         {"gamma": 0.5, "alpha": 0.25}, True))
             out.append(("gamma=3, logits", a(hard), a(rng.normal(size=(n, 3)) * 10),
                         {"gamma": 3.0, "from_logits": True}, True))
+            out.append(("alpha=1, extreme logits", a(np.repeat([0.0, 1.0], len(z))), a(z * 2),
+                        {"alpha": 1.0, "from_logits": True}, True))
             # gamma < 1 at logits where q = 1 - p_t underflows: q^(gamma-1) must not overflow
             for gamma in (0.0, 0.5):
                 out.append((f"gamma={gamma}, extreme logits", a(np.repeat([0.0, 1.0], len(z))),

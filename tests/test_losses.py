@@ -701,6 +701,22 @@ def test_focal_gradient_with_gamma_below_one_where_q_underflows():
             assert g.dtype == dt
 
 
+def test_focal_alpha_of_one_removes_the_negatives_even_at_infinite_logits():
+    """alpha = 1 weighs y = 0 entries by exactly 0: 0, not 0 * inf = NaN, where their bce is
+    inf (z = +inf; found by the long fuzz); the positives keep theirs."""
+    inf = np.inf
+    for dt in (np.float16, np.float32, np.float64):
+        z = np.array([[inf, 0.0], [inf, -inf]], dtype=dt)
+        v = L.binary_focal_crossentropy.per_sample([[0, 0], [0, 1]], z, from_logits=True,
+                                                   alpha=1.0)
+        assert v.tolist() == [0.0, inf] and v.dtype == dt
+        g = L.binary_focal_crossentropy.grad([[0, 0], [0, 1]], z, from_logits=True, alpha=1.0,
+                                             reduction="none")
+        assert g.tolist() == [[0.0, 0.0], [0.0, -0.5]]
+        assert L.binary_focal_crossentropy.per_sample([[1]], np.array([[inf]], dt),
+                                                      from_logits=True, alpha=0.0)[0] == 0
+
+
 def test_zero_weight_removes_a_sample_even_if_its_loss_overflows():
     assert L.mse([0.0], [1e300], sample_weight=[0.0]) == 0.0
     assert L.mse([0.0, 0.0], [1e300, 2.0], sample_weight=[0.0, 1.0]) == 2.0
