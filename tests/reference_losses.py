@@ -323,6 +323,24 @@ def cases(name, dt, rng, n=24):
         if name == "cosine_similarity":
             out.append(("zero and scaled rows", a([[0, 0, 0], [1, 2, 3], [small, 0, small], [big, big, 1]]),
                         a([[1, 2, 3], [0, 0, 0], [small, small, 0], [big, -big, big]]), {}, True))
+            # nearly orthogonal rows: y.p cancels far below the size of its terms
+            v = rng.normal(size=(n, 3)) * spread
+            ortho = a(v - (np.sum(v * t, axis=1) / np.sum(t * t, axis=1))[:, None] * t)
+            out.append(("nearly orthogonal", a(t), ortho, {}, True))
+            out.append(("cancelling terms", a([[1e-40, -7, 1e-40, 1e-40], [1, 1, 1, 0]]),
+                        a([[-1e30, 1e-45, 1e-45, 1e30], [1e30, -1e30, small, 5]]), {}, True))
+            # several infinite entries: cosine 0 where y is 0 at all of them (on every path),
+            # undefined where it is not, unless every path's value rounds to one number (y at
+            # the infinite entries below the dtype's resolution of |y|); the gradient tends to 0
+            out.append(("several infinite predictions",
+                        a([[0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, -2], [0, 0, 1, 1], [1, 0, 0, 1],
+                           [0, 0, 0, 1], [0, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0], [3, 0, 0, 1],
+                           [0, small, big, 0], [0, small, big, 0], [0, 1, big, 0]]),
+                        a([[2, inf, inf, 0], [2, -inf, inf, 0], [small, -inf, -inf, 3],
+                           [2, inf, inf, 0], [2, inf, inf, 0], [inf, inf, inf, inf],
+                           [0, inf, -inf, 5], [big, inf, 0, -big], [2, inf, inf, 0],
+                           [-big, inf, -inf, -inf], [0, inf, 0, inf], [0, -inf, 1, inf],
+                           [0, inf, 0, inf]]), {}, True))
     elif name in ("mean_squared_logarithmic_error", "poisson"):
         t = np.abs(rng.normal(size=(n, 3)) * spread)
         p = np.abs(t + rng.normal(size=(n, 3)) * spread)
@@ -363,6 +381,12 @@ def cases(name, dt, rng, n=24):
                         {"gamma": 0.5, "alpha": 0.25}, True))
             out.append(("gamma=3, logits", a(hard), a(rng.normal(size=(n, 3)) * 10),
                         {"gamma": 3.0, "from_logits": True}, True))
+            out.append(("alpha=1, extreme logits", a(np.repeat([0.0, 1.0], len(z))), a(z * 2),
+                        {"alpha": 1.0, "from_logits": True}, True))
+            # gamma < 1 at logits where q = 1 - p_t underflows: q^(gamma-1) must not overflow
+            for gamma in (0.0, 0.5):
+                out.append((f"gamma={gamma}, extreme logits", a(np.repeat([0.0, 1.0], len(z))),
+                            a(z * 2), {"gamma": gamma, "from_logits": True}, True))
         if name == "log_loss":
             labels = rng.integers(0, 4, n)
             pm = rng.dirichlet(np.full(4, 0.3), n)

@@ -670,6 +670,54 @@ def test_infinite_predictions_give_the_mathematical_limits():
     assert math.isnan(L.cce([[1, 0, 0]], [[inf, inf, 0.0]], from_logits=True))
 
 
+def test_cosine_with_several_infinite_predictions_is_zero_when_the_target_misses_them():
+    """y.p stays finite while |p| -> inf on every path: cosine 0 (found by the long fuzz, it
+    was NaN); where y weighs an infinite entry the limit depends on the rates: NaN. The
+    gradient, at most 2/|p| in size, is 0 in both cases."""
+    inf = np.inf
+    y = [[0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 0, 1]]
+    for dt in (np.float16, np.float32, np.float64):
+        p = np.array([[2, inf, inf, 0], [2, -inf, inf, 3], [2, inf, inf, 0], [0, inf, -inf, 0],
+                      [inf, inf, inf, inf]], dtype=dt)
+        v = L.cosine_similarity.per_sample(y, p)
+        assert v.dtype == dt and v[:2].tolist() == [0.0, 0.0] and np.isnan(v[2:]).all()
+        g = L.cosine_similarity.grad(y, p, reduction="none")
+        assert g.dtype == dt and not np.any(g)
+    # y at the infinite entries below float64's resolution of |y|: every path rounds to 0
+    p = np.array([[0, inf, 0, inf], [0, inf, 0, -inf], [0, inf, 0, inf]])
+    v = L.cosine_similarity.per_sample([[0, 1e-300, 1e200, 0], [0, 1e-300, 1e200, 0],
+                                        [0, 1e-100, 1e200, 0]], p)
+    assert v[:2].tolist() == [0.0, 0.0] and np.isnan(v[2])
+
+
+def test_focal_gradient_with_gamma_below_one_where_q_underflows():
+    """gamma = 0 is BCE: at z = -745 (y = 0) q = sigmoid(z) is subnormal in the float64 the
+    float32 kernel runs in, and gamma q^(gamma-1) was 0 * inf = NaN (found by the long fuzz)."""
+    for dt in (np.float16, np.float32, np.float64):
+        for y, z in ((0.0, -745.0), (1.0, 745.0)):
+            z = np.array([z], dtype=dt)
+            g = L.binary_focal_crossentropy.grad([y], z, from_logits=True, gamma=0.0)
+            # sigmoid(-745) - 0 = 4.9e-324: BCE's fast path rounds it to 0 in float64 (1 ULP)
+            np.testing.assert_array_max_ulp(g, L.bce.grad([y], z, from_logits=True), maxulp=1)
+            assert g.dtype == dt
+
+
+def test_focal_alpha_of_one_removes_the_negatives_even_at_infinite_logits():
+    """alpha = 1 weighs y = 0 entries by exactly 0: 0, not 0 * inf = NaN, where their bce is
+    inf (z = +inf; found by the long fuzz); the positives keep theirs."""
+    inf = np.inf
+    for dt in (np.float16, np.float32, np.float64):
+        z = np.array([[inf, 0.0], [inf, -inf]], dtype=dt)
+        v = L.binary_focal_crossentropy.per_sample([[0, 0], [0, 1]], z, from_logits=True,
+                                                   alpha=1.0)
+        assert v.tolist() == [0.0, inf] and v.dtype == dt
+        g = L.binary_focal_crossentropy.grad([[0, 0], [0, 1]], z, from_logits=True, alpha=1.0,
+                                             reduction="none")
+        assert g.tolist() == [[0.0, 0.0], [0.0, -0.5]]
+        assert L.binary_focal_crossentropy.per_sample([[1]], np.array([[inf]], dt),
+                                                      from_logits=True, alpha=0.0)[0] == 0
+
+
 def test_zero_weight_removes_a_sample_even_if_its_loss_overflows():
     assert L.mse([0.0], [1e300], sample_weight=[0.0]) == 0.0
     assert L.mse([0.0, 0.0], [1e300, 2.0], sample_weight=[0.0, 1.0]) == 2.0

@@ -27,7 +27,7 @@ def _focal_parts(t, p, from_logits, dtype):
 
 
 def _balance(t, alpha):
-    return 1 if alpha is None else t * alpha + (1 - t) * (1 - alpha)
+    return t * alpha + (1 - t) * (1 - alpha)
 
 
 @in_wider(pass_dtype=True)
@@ -54,9 +54,14 @@ def _focal(t, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0, 
     qg = q ** gamma
     live = q > 0  # q = 0 only where p = y exactly, where bce = 0 as well
     dq = (1 - 2 * t) * dpdz                                       # d q / d y_pred
-    first = mul0(dq, np.where(live, gamma * np.where(live, q, 1) ** (gamma - 1) * bce, 0))
-    a = _balance(t, alpha)
-    return a * mul0(qg, bce), a * (first + mul0(qg, dbce))
+    # gamma q^(gamma-1) bce written as gamma q^gamma (bce/q): q^(gamma-1) overflows for a tiny q
+    # and gamma < 1 (0 * inf at gamma = 0), while bce/q stays moderate (bce is about q there)
+    first = mul0(dq, np.where(live, gamma * qg * (bce / np.where(live, q, 1)), 0))
+    value, grad = mul0(qg, bce), first + mul0(qg, dbce)
+    if alpha is None:
+        return value, grad
+    a = _balance(t, alpha)   # alpha = 1 (or 0) removes a class: 0 even where its bce is inf
+    return mul0(a, value), mul0(a, grad)
 
 
 def _validate_focal(y_true, p, gamma=2.0, alpha=None, from_logits=False, label_smoothing=0.0,

@@ -147,8 +147,30 @@ def _unit(x):
     return r / np.where(norm > 0, norm, 1), m * norm
 
 
-@in_wider
-def _cosine(t, p):
+def _several_inf_limit(tu, p, dtype):
+    """Per row: the limit of the loss where p holds two or more infinite entries, else NaN.
+
+    Along a path where the infinite entries I grow, p/|p| tends to any unit vector u supported
+    on I with the signs of p there, so the loss tends to some value in the closed interval
+    -[max_u a.u, min_u a.u] with a_k = sign(p_k) y_k/|y| on I: max_u a.u = |a+| (the norm of
+    the positive part) when a has a positive entry, max(a) otherwise; min_u a.u alike. The
+    limit, rounded to ``dtype``, exists where both ends round to one value (a = 0: 0); it is
+    -max(a.u) then, NaN otherwise (it depends on how the entries grow)."""
+    inf = np.isinf(p)
+    a = np.where(inf, np.sign(p) * tu, 0)
+    scale = np.max(np.abs(a), axis=-1, keepdims=True)
+    b = a / np.where(scale > 0, scale, 1)                # no underflow of the squares below
+    pos = scale[:, 0] * np.sqrt(np.sum(np.maximum(b, 0) ** 2, axis=-1))
+    neg = scale[:, 0] * np.sqrt(np.sum(np.minimum(b, 0) ** 2, axis=-1))
+    top = np.where(pos > 0, pos, np.max(np.where(inf, a, -np.inf), axis=-1))
+    bottom = np.where(neg > 0, -neg, np.min(np.where(inf, a, np.inf), axis=-1))
+    same = (-top).astype(dtype) == (-bottom).astype(dtype)
+    several = np.add.reduce(inf, axis=-1) > 1
+    return np.where(several, np.where(same, -top, np.nan), np.nan), several
+
+
+@in_wider(pass_dtype=True)
+def _cosine(t, p, dtype=None):
     r"""Negative cosine similarity of each sample's target and prediction vectors (Keras sign).
 
     .. math:: \ell(y, \hat y) = -\frac{\sum_k y_k \hat y_k}{\lVert y\rVert\,\lVert \hat y\rVert}
@@ -156,9 +178,15 @@ def _cosine(t, p):
 
     Reductions: mean (default) :math:`\frac1n\sum_i w_i\ell_i`, sum, none. Shape: y_pred (n, d),
     y_true alike ((n,) is n vectors of length 1); per-sample (n,). A zero vector gives 0 and a
-    zero gradient. Ours = Keras ``cosine_similarity`` (minus the cosine, so minimising aligns the
-    vectors; norms computed with scaling, no 1e-12 epsilon). PyTorch ``cosine_similarity``
-    returns +cos (a similarity, not a loss); ``CosineEmbeddingLoss`` uses 1 - cos.
+    zero gradient. Infinite predictions give the limit: one infinite entry is the direction
+    sign(p_k) e_k; with several, the loss is 0 where y is 0 at all of them (y.p stays finite)
+    and NaN where y weighs one of them (the limit depends on how they grow; unless every
+    possible limit rounds to one value of the dtype); the gradient, of size at most 2/|p|,
+    tends to 0 in every case. Ours = Keras ``cosine_similarity`` (minus the cosine, so
+    minimising aligns the vectors; norms computed with scaling, no 1e-12 epsilon). PyTorch
+    ``cosine_similarity`` returns +cos (a similarity, not a loss); ``CosineEmbeddingLoss``
+    uses 1 - cos. Float16 is computed, like every loss, as float32 and rounded. Where the dot
+    product cancels deeply (orthogonal vectors with large entries) it is redone exactly.
 
     >>> from actloss import losses as L
     >>> float(L.cosine_similarity([[0., 1.], [1., 1.]], [[1., 0.], [1., 1.]]))
@@ -166,11 +194,35 @@ def _cosine(t, p):
     """
     tu, _ = _unit(t)
     pu, norm = _unit(p)
-    c = np.sum(tu * pu, axis=-1, keepdims=True)
-    # several infinite entries: the direction of p, hence the cosine, is undefined (NaN); the
-    # gradient, of size 1/|p|, still tends to 0
-    several = (np.add.reduce(np.isinf(p), axis=-1) > 1) & np.any(tu != 0, axis=-1)  # y = 0: 0
-    return np.where(several, np.nan, -c[:, 0]), -(tu - c * pu) / np.where(norm > 0, norm, np.inf)
+    terms = tu * pu
+    c = np.sum(terms, axis=-1)
+    # y.p cancelling deeper than the wider type's extra bits cover: redo those rows exactly
+    extra = np.finfo(p.dtype).nmant - np.finfo(dtype).nmant - 3
+    deep = (np.abs(c) * 2.0 ** extra < np.sum(np.abs(terms), axis=-1)) & np.isfinite(norm[:, 0])
+    if deep.any():
+        c[deep] = [_exact_cosine(a, b) for a, b in zip(t[deep], p[deep])]
+    value = -c
+    grad = -(tu - c[:, None] * pu) / np.where(norm > 0, norm, np.inf)
+    if np.isposinf(norm).any():
+        limit, several = _several_inf_limit(tu, p, dtype)
+        value = np.where(several, limit, value)
+    return value, grad
+
+
+def _exact_cosine(t, p):
+    """y.p / (|y| |p|) of one finite row: the dot product and the squared norms exact
+    (fractions: the inputs are binary fractions), the square roots and the quotient in decimal
+    at 40 digits, rounded once."""
+    import decimal
+    from fractions import Fraction
+    y, q = [Fraction(float(a)) for a in t], [Fraction(float(b)) for b in p]
+    with decimal.localcontext() as ctx:
+        ctx.prec = 40
+
+        def dec(x):
+            return decimal.Decimal(x.numerator) / decimal.Decimal(x.denominator)
+        dot = dec(sum(a * b for a, b in zip(y, q)))
+        return float(dot / (dec(sum(a * a for a in y)).sqrt() * dec(sum(b * b for b in q)).sqrt()))
 
 
 cosine_similarity = Loss(
