@@ -130,3 +130,28 @@ def test_binary_utf16_and_folder_are_named(tmp_path):
     for folder in (tmp_path, tmp_path / "folder.csv"):
         with pytest.raises(ValueError, match="is a folder; expected a CSV file or a data set"):
             datasets.load(str(folder), target="y")
+
+
+@pytest.mark.needs("data")
+def test_digits_read_from_the_file_equals_load_digits():
+    """digits is read from scikit-learn's shipped file without importing scikit-learn; the
+    arrays, feature names and classes are those of ``load_digits``."""
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    from actloss.datasets._sources import sklearn_source
+
+    x, y, names, classes = sklearn_source("digits")
+    bunch = load_digits()
+    np.testing.assert_array_equal(x, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    assert x.dtype == np.float64 and y.dtype == np.int64
+    assert names == list(bunch.feature_names)
+    assert classes == [str(c) for c in bunch.target_names]
+    code = ("import sys; from actloss import datasets; datasets.load('digits'); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
