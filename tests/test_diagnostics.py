@@ -140,3 +140,19 @@ def test_callback_records_every_epoch_into_history(rng):
     assert len(h["grad_norm_per_layer"]) == 3 and len(h["grad_norm_per_layer"][0]) == 3
     assert h["diagnostics_epochs"] == [0, 1, 2]
     json.dumps(cb.history)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_network_report_equals_the_three_functions(rng, activation):
+    """One trace gives what gradient_flow, dead_units and saturation give separately."""
+    x = rng.standard_normal((40, 3))
+    y = (x[:, :1] > 0).astype(float)
+    model = _with_negative_bias(activation, x, bias=-0.5)
+    report = D.network_report(model, x, y)
+    assert report["flow"]["layers"] and report["dead" if activation == "relu" else
+                                               "saturation"]["layers"]
+    # assert_equal: dicts compared key by key, NaN equal to NaN ("overall" without such layers)
+    np.testing.assert_equal(report["flow"], D.gradient_flow(model, x, y))
+    np.testing.assert_equal(report["dead"], D.dead_units(model, x))
+    np.testing.assert_equal(report["saturation"], D.saturation(model, x))
+    np.testing.assert_array_equal(report["outputs"], model.predict(x, verbose=0))
