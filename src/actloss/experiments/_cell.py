@@ -16,16 +16,6 @@ import numpy as np
 from ._grid import OPTIMIZERS, output_spec
 
 TRAIN_SAMPLE = 256     # rows the per-epoch diagnostics and train metric look at
-_DATASET = None        # set in each worker of a process pool by its initializer
-
-
-def set_worker_dataset(ds) -> None:
-    global _DATASET
-    _DATASET = ds
-
-
-def run_in_worker(cell: dict) -> dict:
-    return run_cell(cell, _DATASET)
 
 
 def clean(value):

@@ -3,7 +3,7 @@
 Each executor yields ``(cell, result)`` pairs as cells finish, in whatever order they finish;
 the caller writes each one to disk at once. A cell's result never depends on the executor:
 :func:`run_cell` seeds everything inside the cell, and the data set is the same arrays
-everywhere (sent once to each worker).
+everywhere (sent with each cell to a process pool, scattered once to a Dask cluster).
 
 Workers never outlive the command: each local worker (process pool or Dask ``LocalCluster``)
 asks the kernel to kill it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere a
@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
-from ._cell import clean, run_cell, run_in_worker, set_worker_dataset
+from ._cell import clean, run_cell
 
 
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -55,10 +55,9 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="actloss-parent-watch", daemon=True).start()
 
 
-def _init_worker(ds, parent_pid: int) -> None:
+def _init_worker(parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent_pid)
-    set_worker_dataset(ds)
 
 
 def _dask_worker_setup(parent_pid: int) -> int:
@@ -124,11 +123,15 @@ def _single_threaded_children():
 def _processes(cells, ds, jobs: int):
     # spawn: a clean interpreter per worker (no forked locks or threads), the same on every OS
     context = multiprocessing.get_context("spawn")
+    # The data travel with each cell, not in the initializer's arguments: those are written
+    # to the new process before it runs, and a megabyte of them blocked the parent until that
+    # worker had imported actloss (0.75 s per worker measured, one worker after the other);
+    # a cell's copy goes through the pool's queue instead, in a few milliseconds.
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                               initargs=(ds, os.getpid()))
+                               initargs=(os.getpid(),))
     try:
         with _single_threaded_children():  # the workers start during the first submits
-            futures = {pool.submit(run_in_worker, cell): cell for cell in cells}
+            futures = {pool.submit(run_cell, cell, ds): cell for cell in cells}
         for future in as_completed(futures):
             try:
                 result = future.result()
