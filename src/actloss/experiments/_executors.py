@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
 from ._cell import clean, run_cell
@@ -120,28 +120,51 @@ def _single_threaded_children():
                 os.environ[k] = v
 
 
+def _result(future) -> dict:
+    try:
+        return future.result()
+    except Exception as exc:  # a worker that died (killed, out of memory)
+        return _failed(exc)
+
+
 def _processes(cells, ds, jobs: int):
+    """``jobs`` processes: this one and ``jobs - 1`` workers. This process trains cells too,
+    taking them from the end of the queue while the workers take them from the front: it has
+    actloss imported already, so it works while the workers start (about a second each, which
+    two fresh workers spent idle-waiting before), and one process fewer is started."""
     # spawn: a clean interpreter per worker (no forked locks or threads), the same on every OS
     context = multiprocessing.get_context("spawn")
     # The data travel with each cell, not in the initializer's arguments: those are written
     # to the new process before it runs, and a megabyte of them blocked the parent until that
     # worker had imported actloss (0.75 s per worker measured, one worker after the other);
     # a cell's copy goes through the pool's queue instead, in a few milliseconds.
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+    pool = ProcessPoolExecutor(jobs - 1, mp_context=context, initializer=_init_worker,
                                initargs=(os.getpid(),))
     try:
         with _single_threaded_children():  # the workers start during the first submits
             futures = {pool.submit(run_cell, cell, ds): cell for cell in cells}
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker that died (killed, out of memory)
-                result = _failed(exc)
-            yield futures[future], result
+        pending, spare = set(futures), list(futures)
+        while pending:
+            done = [f for f in futures if f in pending and f.done()]
+            for future in done:
+                pending.discard(future)
+                yield futures[future], _result(future)
+            if done:
+                continue
+            # the last cell no worker has started (a started one cannot be cancelled; then
+            # every cell before it has started too, so there is nothing left to take)
+            future = spare.pop() if spare else None
+            if future is not None and future.cancel():
+                pending.discard(future)
+                yield futures[future], run_cell(futures[future], ds)
+            else:
+                spare.clear()
+                wait(pending, return_when=FIRST_COMPLETED)
     except BaseException:  # Ctrl-C, an error, or the caller stopped early: do not wait
         _terminate(pool)
         raise
-    pool.shutdown(wait=True)
+    # the idle workers exit while the caller writes the results (joined at interpreter exit)
+    pool.shutdown(wait=False)
 
 
 def _dask(cells, ds, scheduler: str, jobs: int):
