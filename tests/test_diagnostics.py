@@ -156,3 +156,14 @@ def test_network_report_equals_the_three_functions(rng, activation):
     np.testing.assert_equal(report["dead"], D.dead_units(model, x))
     np.testing.assert_equal(report["saturation"], D.saturation(model, x))
     np.testing.assert_array_equal(report["outputs"], model.predict(x, verbose=0))
+
+
+def test_callback_every_k_epochs_records_the_last_epoch_too(rng):
+    x, y = binary_data(rng, n=64, d=10)
+    _seeded()
+    model = deep_net("relu", depth=3, width=8, init="he_normal")
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    cb = D.DiagnosticsCallback(x, y, every=3)
+    h = model.fit(x, y, epochs=8, batch_size=32, verbose=0, callbacks=[cb]).history
+    assert h["diagnostics_epochs"] == cb.epochs == [0, 3, 6, 7]
+    assert len(h["grad_norm_per_layer"]) == 4 and len(cb.history["dead_fraction"]) == 4

@@ -14,7 +14,8 @@ LAYER_KEYS = ("grad_norm_per_layer", "signal_norm_per_layer", "dead_fraction_per
 
 class DiagnosticsCallback(Callback):
     """Record :func:`gradient_flow`, :func:`dead_units` and :func:`saturation` after every
-    ``every``-th epoch, on ``(x, y)`` (the first ``max_samples`` rows).
+    ``every``-th epoch (epochs 0, every, 2 every, ...) and after the last epoch of ``fit``, on
+    ``(x, y)`` (the first ``max_samples`` rows).
 
     Scalars go into the epoch's ``logs`` (so History, CSVLogger and progress bars see them):
     ``grad_ratio_first_last``, ``dead_fraction``, ``saturation_fraction``. Per-layer lists
@@ -59,7 +60,8 @@ class DiagnosticsCallback(Callback):
         return values
 
     def on_epoch_end(self, epoch, logs=None):
-        if epoch % self.every:
+        last = epoch == (self.params or {}).get("epochs", 0) - 1
+        if epoch % self.every and not last:  # the end of training is always recorded
             return
         values = self.record(epoch)
         if logs is not None:
