@@ -61,10 +61,48 @@ def _init_worker(parent_pid: int) -> None:
 
 
 def _dask_worker_setup(parent_pid: int) -> int:
-    """Run on each LocalCluster worker (its parent is this process, where the nannies live)."""
-    if os.getppid() == parent_pid:
-        die_with_parent(parent_pid)
+    """Run on each LocalCluster worker. Its parent is this process (where the nannies live) or,
+    started by a fork server, that server, which exits when this process dies: either way the
+    worker dies with its parent."""
+    parent = os.getppid()
+    if parent == parent_pid:
+        die_with_parent(parent)
+    else:
+        import psutil  # a dependency of Dask distributed
+
+        try:
+            if psutil.Process(parent).ppid() == parent_pid:
+                die_with_parent(parent)
+        except psutil.Error:
+            pass
     return os.getpid()
+
+
+# What a cell needs, imported once by the fork server that starts a LocalCluster's workers
+# (distributed first, as Dask itself preloads it) instead of by every worker at its first cell.
+_PRELOAD = ("distributed", "threadpoolctl", "actloss.experiments._cell", "actloss.models",
+            "actloss.layers", "actloss.callbacks", "actloss.optimizers",
+            "actloss.diagnostics._callback")
+
+
+@contextmanager
+def _fork_server():
+    """Start the LocalCluster's worker processes from a fork server (where the platform has
+    one) that has imported :data:`_PRELOAD`: with Dask's default, ``spawn``, each worker
+    imported distributed and actloss itself; measured on 2 busy cores, the cluster's start,
+    first cells and close took about 1.5 s less."""
+    import multiprocessing as mp
+
+    import dask
+
+    if "forkserver" not in mp.get_all_start_methods():
+        yield
+        return
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        from distributed.utils import get_mp_context
+
+        get_mp_context().set_forkserver_preload(list(_PRELOAD))  # after Dask's own choice
+        yield
 
 
 def _terminate(pool) -> None:
@@ -177,8 +215,10 @@ def _dask(cells, ds, scheduler: str, jobs: int):
     cluster = None
     try:
         if scheduler == "local":
-            cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=":0")
+            with _fork_server():
+                cluster = LocalCluster(n_workers=jobs or os.cpu_count(), threads_per_worker=1,
+                                       processes=True, host="127.0.0.1",
+                                       dashboard_address=":0")
             client = Client(cluster)
             client.run(_dask_worker_setup, os.getpid())
         else:
