@@ -155,3 +155,34 @@ def test_digits_read_from_the_file_equals_load_digits():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def _nearest_neighbour_accuracy(ds) -> float:
+    """Leave-one-out 1-nearest-neighbour accuracy on the training split: 1 where the classes
+    do not touch, lower the more noise mixes them."""
+    x, y = ds.x_train, ds.y_train
+    d = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    return float(np.mean(y[d.argmin(1)] == y))
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "spirals", "xor"])
+def test_noise_reaches_the_generated_sets(name):
+    default, own = datasets.load(name), datasets.load(name, noise=datasets.NOISE[name])
+    np.testing.assert_array_equal(default.x_train, own.x_train)
+    clean, noisy = datasets.load(name, noise=0.0), datasets.load(name, noise=0.6)
+    assert _nearest_neighbour_accuracy(clean) >= 0.95  # xor: points near the axes
+    assert _nearest_neighbour_accuracy(noisy) < _nearest_neighbour_accuracy(clean) - 0.1
+    assert noisy.fingerprint != clean.fingerprint
+    assert default.fingerprint == datasets.load(name).fingerprint
+
+
+@pytest.mark.parametrize("name, noise, message", [
+    ("moons", -0.1, r"noise: expected a finite number >= 0 .*received -0.1"),
+    ("moons", float("nan"), r"noise: expected a finite number >= 0 .*received nan"),
+    ("moons", "0.1", r"noise: expected a finite number"),
+    ("iris", 0.1, r"noise: only the generated sets \(moons, circles, spirals, xor\) take noise"),
+])
+def test_noise_errors(name, noise, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.load(name, noise=noise)

@@ -68,8 +68,16 @@ def sklearn_source(name: str):
     return x, np.asarray(bunch.target, np.int64), names, classes
 
 
+# each generated set's own noise: the standard deviation of the Gaussian added to both
+# coordinates, in the units of the set (moons: arcs of radius 1; circles: radii 1 and 0.5;
+# spirals: within the unit disc; xor: the square [-1, 1]^2)
+NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.02, "xor": 0.0}
+
+
 def generated_source(name: str, n: int, seed: int, noise: float | None = None):
-    """Two-dimensional toy problems, generated in NumPy with ``default_rng(seed)``."""
+    """Two-dimensional toy problems, generated in NumPy with ``default_rng(seed)``; ``noise``
+    (default: the set's own, :data:`NOISE`) is the standard deviation of the Gaussian noise
+    added to each coordinate."""
     rng = np.random.default_rng(seed)
     half = n // 2
     labels = np.repeat([0, 1], [n - half, half])
@@ -78,23 +86,20 @@ def generated_source(name: str, n: int, seed: int, noise: float | None = None):
         x = np.where(labels[:, None] == 0,
                      np.stack([np.cos(t), np.sin(t)], 1),
                      np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
-        noise = 0.1 if noise is None else noise
     elif name == "circles":
         t = rng.uniform(0, 2 * np.pi, n)
         r = np.where(labels == 0, 1.0, 0.5)
         x = np.stack([r * np.cos(t), r * np.sin(t)], 1)
-        noise = 0.05 if noise is None else noise
     elif name == "spirals":
         s = np.sqrt(rng.uniform(0, 1, n)) * 3 * np.pi  # arc position, denser near the centre
         phase = np.pi * labels
         x = np.stack([s * np.cos(s + phase), s * np.sin(s + phase)], 1) / (3 * np.pi)
-        noise = 0.02 if noise is None else noise
     elif name == "xor":
         x = rng.uniform(-1, 1, (n, 2))
         labels = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).astype(np.int64)
-        noise = 0.0 if noise is None else noise
     else:  # pragma: no cover - the caller checks the name
         raise ValueError(name)
+    noise = NOISE[name] if noise is None else noise
     x = x + noise * rng.standard_normal(x.shape)
     return x, labels.astype(np.int64), ["x0", "x1"], ["0", "1"]
 

@@ -34,6 +34,15 @@ def clean(value):
 
 
 def encode_targets(y: np.ndarray, spec, n_classes: int) -> np.ndarray:
+    """Targets ``y`` (class labels 0..k-1, or values) in the form ``spec``'s loss wants (see
+    :func:`output_spec`): ``(n, 1)`` floats for 'value' and 'binary', -1/1 for 'signed',
+    integer labels for 'sparse', one-hot rows for 'onehot'.
+
+    >>> spec = output_spec("multiclass", "categorical_crossentropy", 3)
+    >>> encode_targets(np.array([0, 2]), spec, 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
     if spec.target == "value":
         return y.astype(np.float64).reshape(-1, 1)
     if spec.target == "binary":
@@ -45,8 +54,22 @@ def encode_targets(y: np.ndarray, spec, n_classes: int) -> np.ndarray:
     return np.eye(max(n_classes, spec.units))[y]
 
 
+def predicted_labels(spec, pred: np.ndarray) -> np.ndarray:
+    """Class labels from a classifier's outputs: one output above ``spec.threshold`` is class 1,
+    several outputs give the largest one's index."""
+    pred = np.asarray(pred)
+    return (pred.reshape(-1) > spec.threshold).astype(np.int64) if spec.units == 1 \
+        else np.argmax(pred, axis=1)
+
+
 def metric(spec, y: np.ndarray, pred: np.ndarray) -> float:
-    """Accuracy for classification, R^2 for regression (both: higher is better)."""
+    """Accuracy for classification, R^2 for regression (both: higher is better); NaN when a
+    prediction is not finite.
+
+    >>> metric(output_spec("binary", "binary_crossentropy", 2), np.array([0, 1, 1]),
+    ...        np.array([[.2], [.9], [.4]]))
+    0.6666666666666666
+    """
     pred = np.asarray(pred, np.float64)
     if not np.all(np.isfinite(pred)):
         return float("nan")
@@ -54,9 +77,7 @@ def metric(spec, y: np.ndarray, pred: np.ndarray) -> float:
         y = y.astype(np.float64)
         ss = np.sum((y - y.mean()) ** 2)
         return float(1 - np.sum((pred.reshape(-1) - y) ** 2) / ss) if ss > 0 else float("nan")
-    labels = (pred.reshape(-1) > spec.threshold).astype(np.int64) if spec.units == 1 \
-        else np.argmax(pred, axis=1)
-    return float(np.mean(labels == y))
+    return float(np.mean(predicted_labels(spec, pred) == y))
 
 
 def predict(model, x):
