@@ -130,3 +130,59 @@ def test_binary_utf16_and_folder_are_named(tmp_path):
     for folder in (tmp_path, tmp_path / "folder.csv"):
         with pytest.raises(ValueError, match="is a folder; expected a CSV file or a data set"):
             datasets.load(str(folder), target="y")
+
+
+@pytest.mark.needs("data")
+def test_digits_read_from_the_file_equals_load_digits():
+    """digits is read from scikit-learn's shipped file without importing scikit-learn; the
+    arrays, feature names and classes are those of ``load_digits``."""
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    from actloss.datasets._sources import sklearn_source
+
+    x, y, names, classes = sklearn_source("digits")
+    bunch = load_digits()
+    np.testing.assert_array_equal(x, bunch.data)
+    np.testing.assert_array_equal(y, bunch.target)
+    assert x.dtype == np.float64 and y.dtype == np.int64
+    assert names == list(bunch.feature_names)
+    assert classes == [str(c) for c in bunch.target_names]
+    code = ("import sys; from actloss import datasets; datasets.load('digits'); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def _nearest_neighbour_accuracy(ds) -> float:
+    """Leave-one-out 1-nearest-neighbour accuracy on the training split: 1 where the classes
+    do not touch, lower the more noise mixes them."""
+    x, y = ds.x_train, ds.y_train
+    d = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    return float(np.mean(y[d.argmin(1)] == y))
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "spirals", "xor"])
+def test_noise_reaches_the_generated_sets(name):
+    default, own = datasets.load(name), datasets.load(name, noise=datasets.NOISE[name])
+    np.testing.assert_array_equal(default.x_train, own.x_train)
+    clean, noisy = datasets.load(name, noise=0.0), datasets.load(name, noise=0.6)
+    assert _nearest_neighbour_accuracy(clean) >= 0.95  # xor: points near the axes
+    assert _nearest_neighbour_accuracy(noisy) < _nearest_neighbour_accuracy(clean) - 0.1
+    assert noisy.fingerprint != clean.fingerprint
+    assert default.fingerprint == datasets.load(name).fingerprint
+
+
+@pytest.mark.parametrize("name, noise, message", [
+    ("moons", -0.1, r"noise: expected a finite number >= 0 .*received -0.1"),
+    ("moons", float("nan"), r"noise: expected a finite number >= 0 .*received nan"),
+    ("moons", "0.1", r"noise: expected a finite number"),
+    ("iris", 0.1, r"noise: only the generated sets \(moons, circles, spirals, xor\) take noise"),
+])
+def test_noise_errors(name, noise, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.load(name, noise=noise)

@@ -140,3 +140,30 @@ def test_callback_records_every_epoch_into_history(rng):
     assert len(h["grad_norm_per_layer"]) == 3 and len(h["grad_norm_per_layer"][0]) == 3
     assert h["diagnostics_epochs"] == [0, 1, 2]
     json.dumps(cb.history)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_network_report_equals_the_three_functions(rng, activation):
+    """One trace gives what gradient_flow, dead_units and saturation give separately."""
+    x = rng.standard_normal((40, 3))
+    y = (x[:, :1] > 0).astype(float)
+    model = _with_negative_bias(activation, x, bias=-0.5)
+    report = D.network_report(model, x, y)
+    assert report["flow"]["layers"] and report["dead" if activation == "relu" else
+                                               "saturation"]["layers"]
+    # assert_equal: dicts compared key by key, NaN equal to NaN ("overall" without such layers)
+    np.testing.assert_equal(report["flow"], D.gradient_flow(model, x, y))
+    np.testing.assert_equal(report["dead"], D.dead_units(model, x))
+    np.testing.assert_equal(report["saturation"], D.saturation(model, x))
+    np.testing.assert_array_equal(report["outputs"], model.predict(x, verbose=0))
+
+
+def test_callback_every_k_epochs_records_the_last_epoch_too(rng):
+    x, y = binary_data(rng, n=64, d=10)
+    _seeded()
+    model = deep_net("relu", depth=3, width=8, init="he_normal")
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    cb = D.DiagnosticsCallback(x, y, every=3)
+    h = model.fit(x, y, epochs=8, batch_size=32, verbose=0, callbacks=[cb]).history
+    assert h["diagnostics_epochs"] == cb.epochs == [0, 3, 6, 7]
+    assert len(h["grad_norm_per_layer"]) == 4 and len(cb.history["dead_fraction"]) == 4

@@ -140,3 +140,18 @@ def test_unreadable_cells_are_recomputed_with_one_line_each(serial, tmp_path):
                                f"cell again"])
     assert again.skipped == 1 and _numbers(again) == _numbers(serial)
     assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == [f.name for f in files]
+
+
+def test_a_cell_diagnoses_about_ten_epochs_and_the_last(tmp_path):
+    """Diagnostics (a forward and backward pass) on epochs 0, k, 2k, ... and the last; the
+    curves of loss and metric keep every epoch."""
+    from actloss.experiments import run_cell
+
+    ds = datasets.load("moons", n_samples=120)
+    cell = build_grid(ds, ["relu"], hidden=[4], epochs=25, batch_size=64)[0]
+    r = run_cell(cell, ds)
+    d = r["diagnostics"]
+    assert d["epochs"] == [0, 3, 6, 9, 12, 15, 18, 21, 24]
+    assert len(d["grad_ratio"]) == len(d["dead_fraction"]) == len(d["grad_norm_per_layer"]) == 9
+    assert len(r["curves"]["metric"]) == len(r["curves"]["val_metric"]) == 25
+    assert r["grad_ratio"] == d["grad_ratio"][-1]

@@ -147,6 +147,28 @@ def test_session_live_changes_keep_the_network():
         s.close()
 
 
+def test_session_noise_and_test_share_reach_the_data():
+    """The page's noise is the generator's (datasets.load(noise=...)), the test share the split;
+    without a noise the set's own; a bundled set or CSV has none."""
+    from actloss import datasets
+
+    s = Session()
+    try:
+        s.configure({"data": "moons", "n_samples": 200, "noise": 0.3, "test_fraction": 0.25})
+        want = datasets.load("moons", n_samples=200, noise=0.3, val_fraction=0.0,
+                             test_fraction=0.25)
+        np.testing.assert_array_equal(s.ds.x_train, want.x_train)
+        assert (len(s.ds.x_train), len(s.ds.x_test)) == (150, 50)
+        s.configure({"data": "moons", "n_samples": 200})
+        own = datasets.load("moons", n_samples=200, val_fraction=0.0, test_fraction=0.3)
+        np.testing.assert_array_equal(s.ds.x_test, own.x_test)
+    finally:
+        s.close()
+    assert validate({"data": "csv", "upload": "u1", "target": "y", "noise": 0.5})["noise"] is None
+    assert validate({"noise": 0.25})["noise"] == 0.25
+    assert validate({})["noise"] is None
+
+
 # ---------------------------------------------------------------------- a real server
 class Server:
     def __init__(self, proc, url):

@@ -2,7 +2,8 @@
 
 * ``digits``, ``breast_cancer``, ``iris``, ``wine``, ``diabetes``: scikit-learn's bundled sets
   (the ``data`` extra, imported on first use);
-* ``moons``, ``circles``, ``spirals``, ``xor``: two-dimensional problems generated in NumPy;
+* ``moons``, ``circles``, ``spirals``, ``xor``: two-dimensional problems generated in NumPy
+  (``n_samples`` points, Gaussian ``noise`` of the set's own size unless given);
 * any CSV file with a header row, with ``target="COLUMN"``: the delimiter (``, ; TAB |``) is
   detected with ``csv.Sniffer``; empty or NaN cells are an error that counts them and says
   where, unless ``drop_missing=True`` drops their rows (``notes`` says how many).
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._sources import GENERATED, SKLEARN, csv_source, generated_source, sklearn_source
+from ._sources import GENERATED, NOISE, SKLEARN, csv_source, generated_source, sklearn_source
 
 NAMES = (*SKLEARN, *GENERATED)
 TASKS = ("binary", "multiclass", "regression")
@@ -75,15 +76,35 @@ def is_csv(name: str) -> bool:
 
 
 def load(name, target: str | None = None, seed: int = 0, val_fraction: float = 0.2,
-         test_fraction: float = 0.2, n_samples: int = 600, drop_missing: bool = False) -> Dataset:
+         test_fraction: float = 0.2, n_samples: int = 600, drop_missing: bool = False,
+         noise: float | None = None) -> Dataset:
     """Load data set ``name`` (a name above or a CSV path) as a :class:`Dataset`.
 
     The rows are shuffled with ``default_rng(seed)`` and split ``val_fraction`` /
     ``test_fraction`` / the rest; ``n_samples`` sizes the generated sets. Each split must get
     rows (at least 2 for training, 1 for validation and 1 for test), else ``ValueError``.
+
+    ``noise`` (generated sets only): the standard deviation of the Gaussian noise added to each
+    coordinate before standardization, in the set's own units (moons are arcs of radius 1);
+    ``None`` keeps the set's own, :data:`NOISE` (moons 0.1, circles 0.05, spirals 0.02, xor 0),
+    as scikit-learn's ``make_moons(noise=...)``. Another value is part of the fingerprint.
+
+    >>> clean, noisy = load("circles", noise=0.0), load("circles", noise=0.3)
+    >>> r = lambda ds: np.hypot(*ds.x_train[ds.y_train == 0].T)   # the outer circle's radii
+    >>> bool(r(noisy).std() > 4 * r(clean).std())   # 0.46 against 0.09 (standardization)
+    True
     """
     name = str(name)
     notes: list = []
+    if noise is not None:
+        if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating)) \
+                or not np.isfinite(noise) or noise < 0:
+            raise ValueError(f"noise: expected a finite number >= 0 (or None for the set's "
+                             f"own); received {noise!r}")
+        if is_csv(name) or name.strip().lower().replace("-", "_") not in GENERATED:
+            raise ValueError(f"noise: only the generated sets ({', '.join(GENERATED)}) take "
+                             f"noise; {name!r} is data as it is")
+        noise = float(noise)
     if is_csv(name):
         x, y, features, classes = csv_source(name, target, drop_missing, notes)
         digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()[:16]
@@ -96,13 +117,14 @@ def load(name, target: str | None = None, seed: int = 0, val_fraction: float = 0
         if key in SKLEARN:
             x, y, features, classes = sklearn_source(key)
         elif key in GENERATED:
-            x, y, features, classes = generated_source(key, n_samples, seed)
+            x, y, features, classes = generated_source(key, n_samples, seed, noise)
         else:
             close = difflib.get_close_matches(key, NAMES, n=2)
             hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
             raise ValueError(f"--dataset: unknown data set {name!r}.{hint} Known: "
                              f"{', '.join(NAMES)}, or a CSV file with --target COLUMN")
         digest, label = f"{key}-{n_samples if key in GENERATED else 'bundled'}", key
+        digest += f"-noise{noise!r}" if noise is not None else ""
     if classes is not None and len(classes) < 2:
         raise ValueError(f"{label}: the target has a single class {classes}; nothing to learn")
     task = "regression" if classes is None else ("binary" if len(classes) == 2 else "multiclass")
@@ -130,4 +152,4 @@ def load(name, target: str | None = None, seed: int = 0, val_fraction: float = 0
                    f"{test_fraction}", y_mean, y_std, notes)
 
 
-__all__ = ["Dataset", "load", "NAMES", "TASKS", "is_csv"]
+__all__ = ["Dataset", "load", "NAMES", "TASKS", "GENERATED", "NOISE", "is_csv"]

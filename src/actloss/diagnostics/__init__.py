@@ -11,7 +11,8 @@ True
 from __future__ import annotations
 
 from ._gradcheck import check_activation, check_loss, check_model
-from ._network import RELU_FAMILY, SATURATING, dead_units, gradient_flow, saturation
+from ._network import (RELU_FAMILY, SATURATING, dead_units, gradient_flow, network_report,
+                       saturation)
 
 
 def gradcheck(obj, *inputs, **kwargs) -> dict:
@@ -55,5 +56,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'actloss.diagnostics' has no attribute {name!r}")
 
 
-__all__ = ["gradcheck", "gradient_flow", "dead_units", "saturation", "DiagnosticsCallback",
+__all__ = ["gradcheck", "gradient_flow", "dead_units", "saturation", "network_report",
+           "DiagnosticsCallback",
            "RELU_FAMILY", "SATURATING"]

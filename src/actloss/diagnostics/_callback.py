@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..callbacks import Callback
-from ._network import dead_units, gradient_flow, saturation
+from ._network import network_report
 
 SCALAR_KEYS = ("grad_ratio_first_last", "dead_fraction", "saturation_fraction")
 LAYER_KEYS = ("grad_norm_per_layer", "signal_norm_per_layer", "dead_fraction_per_layer",
@@ -14,13 +14,15 @@ LAYER_KEYS = ("grad_norm_per_layer", "signal_norm_per_layer", "dead_fraction_per
 
 class DiagnosticsCallback(Callback):
     """Record :func:`gradient_flow`, :func:`dead_units` and :func:`saturation` after every
-    ``every``-th epoch, on ``(x, y)`` (the first ``max_samples`` rows).
+    ``every``-th epoch (epochs 0, every, 2 every, ...) and after the last epoch of ``fit``, on
+    ``(x, y)`` (the first ``max_samples`` rows).
 
     Scalars go into the epoch's ``logs`` (so History, CSVLogger and progress bars see them):
     ``grad_ratio_first_last``, ``dead_fraction``, ``saturation_fraction``. Per-layer lists
     (``grad_norm_per_layer`` ...) are kept in ``self.history`` and copied into the model's
     ``History.history`` when training ends, one entry per recorded epoch; ``self.epochs`` lists
-    which epochs were recorded.
+    which epochs were recorded. The three come from one traced pass (:func:`network_report`),
+    whose predictions on ``x`` stay in ``self.outputs`` for a metric that wants them.
 
     >>> cb = DiagnosticsCallback(np.zeros((4, 2)), np.zeros(4))
     >>> cb.history["grad_norm_per_layer"]
@@ -36,11 +38,12 @@ class DiagnosticsCallback(Callback):
         self.epochs: list[int] = []
         self.history: dict[str, list] = {k: [] for k in (*SCALAR_KEYS, *LAYER_KEYS)}
         self.layers: list[str] = []
+        self.outputs = None  # the model's predictions on x at the last recorded epoch
 
     def record(self, epoch: int) -> dict:
-        flow = gradient_flow(self.model, self.x, self.y)
-        dead = dead_units(self.model, self.x)
-        sat = saturation(self.model, self.x, self.saturation_threshold)
+        report = network_report(self.model, self.x, self.y, threshold=self.saturation_threshold)
+        flow, dead, sat = report["flow"], report["dead"], report["saturation"]
+        self.outputs = report["outputs"]  # the predictions on x, for a metric callback
         self.layers = flow["layers"]
         values = {
             "grad_ratio_first_last": flow["ratio_first_last"],
@@ -57,7 +60,8 @@ class DiagnosticsCallback(Callback):
         return values
 
     def on_epoch_end(self, epoch, logs=None):
-        if epoch % self.every:
+        last = epoch == (self.params or {}).get("epochs", 0) - 1
+        if epoch % self.every and not last:  # the end of training is always recorded
             return
         values = self.record(epoch)
         if logs is not None:

@@ -25,9 +25,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._cell import clean as json_ready, run_cell
+from ._cell import clean as json_ready, encode_targets, metric, predicted_labels, run_cell
 from ._executors import describe, execute
-from ._grid import build_grid, cell_key, group_key, output_spec
+from ._grid import (DEFAULT_LOSS, build_grid, cell_key, group_key, initializer_for,
+                    output_spec)
 from ._report import figures, ranking_rows, write_report
 from ._results import clean_stale_tmp, format_table, rank, write_json, write_results
 
@@ -185,4 +186,5 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
 
 
 __all__ = ["compare", "Comparison", "json_ready", "build_grid", "cell_key", "group_key", "output_spec",
-           "run_cell", "execute", "rank", "format_table", "ranking_rows"]
+           "run_cell", "execute", "rank", "format_table", "ranking_rows", "DEFAULT_LOSS",
+           "encode_targets", "metric", "predicted_labels", "initializer_for"]

@@ -64,6 +64,13 @@ def _stack(curves):
     return np.stack([a[:n] for a in arrays])
 
 
+def _epochs(diags, n: int) -> np.ndarray:
+    """The epochs (from 1) of the first ``n`` diagnosed points: a cell diagnoses some epochs,
+    listed in its ``diagnostics["epochs"]`` (from 0); every epoch where that list is absent."""
+    listed = next((d["epochs"] for d in diags if len(d.get("epochs") or []) >= n), None)
+    return np.asarray(listed[:n]) + 1 if listed is not None else np.arange(1, n + 1)
+
+
 def _mean_band(curves):
     """Mean over seeds, and (min, max) over seeds when there are several; NaN where none."""
     stack = _stack(curves)
@@ -128,7 +135,7 @@ def _gradient_charts(groups, order, label) -> list[str]:
         per_layer.append({"label": label(key), "color": f"C{i}", "marker": True,
                           "x": np.arange(1, len(last) + 1), "y": last})
         mean, _ = _mean_band([d.get("grad_ratio") or [] for d in diags])
-        ratio.append({"label": label(key), "color": f"C{i}", "x": np.arange(1, len(mean) + 1),
+        ratio.append({"label": label(key), "color": f"C{i}", "x": _epochs(diags, len(mean)),
                       "y": mean})
     return [line_chart(per_layer, title="Gradient per layer after training (mean over seeds)",
                        xlabel="layer (1 = first)", ylabel="RMS weight gradient (log)",
@@ -149,10 +156,10 @@ def _dead_chart(groups, order, label) -> tuple[str, str]:
                     "(their derivative is never exactly 0 on a half-line).")
     series = []
     for i, key in enumerate(keys):
-        mean, band = _mean_band([r["diagnostics"].get("dead_fraction") or []
-                                 for _, r in groups[key] if r.get("diagnostics")])
+        diags = [r["diagnostics"] for _, r in groups[key] if r.get("diagnostics")]
+        mean, band = _mean_band([d.get("dead_fraction") or [] for d in diags])
         series.append({"label": label(key), "color": f"C{order.index(key)}",
-                       "x": np.arange(1, len(mean) + 1), "y": mean, "band": band})
+                       "x": _epochs(diags, len(mean)), "y": mean, "band": band})
     if all(not np.any(np.nan_to_num(s["y"]) > 0) for s in series):
         names = ", ".join(sorted({k[0] for k in keys}))
         return "", (f"No dead units: every {names} unit stayed active on some training sample "

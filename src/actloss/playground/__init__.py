@@ -2,10 +2,10 @@
 
 A local web app (Starlette and uvicorn: the ``playground`` extra) serves one page whose assets
 ship inside this package, so it works offline. On the page: a data set (moons, circles, spirals,
-xor with extra noise and a train/test ratio; scikit-learn's bundled sets when the ``data`` extra is
-installed; or an uploaded CSV with a target column), the network (hidden layers, their widths and
-activations, the loss, the optimizer, learning rate, batch size, L1/L2), Run / Pause / Step /
-Reset, and, a few times a second while it trains: loss and metric curves, the decision boundary
+xor, with their noise, ``datasets.load(noise=...)``, and a train/test ratio; scikit-learn's
+bundled sets when the ``data`` extra is installed; or an uploaded CSV with a target column), the
+network (hidden layers, their widths and activations, the loss, the optimizer, learning rate,
+batch size, L1/L2), Run / Pause / Step / Reset, and, a few times a second while it trains: loss and metric curves, the decision boundary
 over the plane (two-feature data) or a confusion matrix / predicted-vs-true plot, per-layer
 gradient norms, dead and saturated fractions, and the activations with their derivatives. The
 trained model downloads as ``.actloss`` (and ``.keras`` where ``model.save`` writes Keras files),

@@ -1,5 +1,6 @@
-"""Plain functions behind the session: JSON-ready values, activation curves, target encoding,
-metrics, uploaded-CSV inspection and the trimming of unit reports. NumPy and actloss only.
+"""Plain functions behind the session: activation curves, uploaded-CSV inspection and the
+trimming of unit reports. NumPy and actloss only; the target encoding, metrics, default losses
+and initializers are the lab's (:mod:`actloss.experiments`), so both train alike.
 """
 
 from __future__ import annotations
@@ -36,37 +37,6 @@ def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201)
             note = f"{act.name} is not elementwise: its first output for the input (x, 0)"
     return json_ready({"name": act.name, "x": x, "f": f, "df": df, "note": note,
                        "formula": act.formula, "derivative_formula": act.derivative_formula})
-
-
-def initializer(activation: str) -> str:
-    """The weight initialisation that suits ``activation`` (its ``initializer`` property)."""
-    return A.get(activation).initializer
-
-
-def encode(y, spec, n_classes):
-    """Targets in the form the loss wants (see :func:`actloss.experiments.output_spec`)."""
-    if spec.target == "signed":
-        return (2.0 * y - 1.0).reshape(-1, 1)
-    if spec.target in ("binary", "value"):
-        return y.astype(np.float64).reshape(-1, 1)
-    if spec.target == "sparse":
-        return y.astype(np.int64)
-    return np.eye(max(n_classes, spec.units))[y]
-
-
-def labels(spec, pred):
-    return (pred.reshape(-1) > spec.threshold).astype(np.int64) if spec.units == 1 \
-        else np.argmax(pred, axis=1)
-
-
-def metric(spec, y, pred) -> float:
-    """Accuracy, or R^2 for a regression target (both: higher is better)."""
-    if not np.all(np.isfinite(pred)):
-        return float("nan")
-    if spec.target == "value":
-        ss = float(np.sum((y - y.mean()) ** 2))
-        return 1.0 - float(np.sum((pred.reshape(-1) - y) ** 2)) / ss if ss > 0 else float("nan")
-    return float(np.mean(labels(spec, pred) == y))
 
 
 def _csv_columns(data: bytes) -> list[str]:

@@ -18,12 +18,10 @@ import importlib.util
 import math
 
 from .. import activations as A, losses as L, optimizers as O
-from ..datasets import NAMES
+from ..datasets import GENERATED, NAMES, NOISE
+from ..experiments import DEFAULT_LOSS, output_spec
 
-GENERATED = ("moons", "circles", "spirals", "xor")
 BUNDLED = tuple(n for n in NAMES if n not in GENERATED)   # scikit-learn's: the 'data' extra
-DEFAULT_LOSS = {"binary": "binary_crossentropy", "multiclass": "categorical_crossentropy",
-                "regression": "mean_squared_error"}
 # The regression target is standardized (negative values, mean 0) and there is one output: losses
 # that need positive targets (poisson, msle), divide by the target (mape) or compare directions
 # (cosine_similarity) do not fit any task the page offers.
@@ -33,7 +31,8 @@ UNFIT = frozenset({"poisson", "mean_squared_logarithmic_error",
 MAX_LAYERS, MAX_UNITS = 6, 128
 MAX_SAMPLES = 5000
 
-DEFAULTS = {"data": "moons", "upload": None, "target": None, "noise": 0.0,
+# noise None: the generated set's own (datasets.NOISE); a number replaces it
+DEFAULTS = {"data": "moons", "upload": None, "target": None, "noise": None,
             "test_fraction": 0.3, "n_samples": 400, "seed": 0,
             "layers": [{"units": 8, "activation": "relu"}, {"units": 8, "activation": "relu"}],
             "loss": None, "optimizer": "adam", "learning_rate": 0.03, "batch_size": 16,
@@ -67,8 +66,6 @@ def losses_for(task: str, n_classes: int) -> list[str]:
     >>> "hinge" in losses_for("binary", 2), "hinge" in losses_for("multiclass", 3)
     (True, False)
     """
-    from ..experiments import output_spec
-
     out = []
     for name, _ in L.REGISTRY.items():
         if name in UNFIT:
@@ -83,7 +80,7 @@ def losses_for(task: str, n_classes: int) -> list[str]:
 
 def options() -> dict:
     """The choices the page offers (sent to it once, on connection)."""
-    return {"datasets": datasets(), "generated": list(GENERATED),
+    return {"datasets": datasets(), "generated": list(GENERATED), "noise": NOISE,
             "bundled_available": has_bundled_sets(), "activations": activation_names(),
             "optimizers": optimizer_names(),
             "losses": {"binary": losses_for("binary", 2),
@@ -136,7 +133,10 @@ def validate(config) -> dict:
                                  f"column; received {key}={cfg[key]!r}")
     else:
         cfg["upload"] = cfg["target"] = None
-    cfg["noise"] = _number(cfg, "noise", 0.0, 2.0)
+    if cfg["data"] not in GENERATED:  # the noise is the generated sets' only
+        cfg["noise"] = None
+    elif cfg["noise"] is not None:
+        cfg["noise"] = _number(cfg, "noise", 0.0, 2.0)
     cfg["test_fraction"] = _number(cfg, "test_fraction", 0.05, 0.9)
     cfg["n_samples"] = _number(cfg, "n_samples", 50, MAX_SAMPLES, integer=True)
     cfg["seed"] = _number(cfg, "seed", 0, 2**31 - 1, integer=True)

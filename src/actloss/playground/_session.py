@@ -12,7 +12,9 @@ After every epoch the train and test loss (the data loss, without the L1/L2 pena
 prediction over a grid of the plane for two-feature data, otherwise a confusion matrix or the
 predicted against the true values of the test split; per-layer gradient norms
 (:func:`actloss.diagnostics.gradient_flow`); dead (:func:`~actloss.diagnostics.dead_units`) and
-saturated (:func:`~actloss.diagnostics.saturation`) fractions.
+saturated (:func:`~actloss.diagnostics.saturation`) fractions, all three from one traced pass
+(:func:`~actloss.diagnostics.network_report`). Targets are encoded, scored and given a default
+loss by the lab's own functions (:mod:`actloss.experiments`).
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ import numpy as np
 
 from .. import losses as L, optimizers as O, regularizers as R
 from ..datasets import load
-from ..diagnostics import dead_units, gradient_flow, saturation
+from ..diagnostics import network_report
+from ..experiments import (DEFAULT_LOSS, encode_targets, initializer_for, json_ready, metric,
+                           output_spec, predicted_labels)
 from ..layers import Dense
 from ..models import Sequential
-from ._measure import (activation_curve, encode, hidden_only, initializer, json_ready, labels,
-                       metric)
-from ._options import DEFAULT_LOSS, LIVE, losses_for, validate
+from ._measure import activation_curve, hidden_only
+from ._options import LIVE, losses_for, validate
 
 GRID = 60             # the decision-boundary grid is GRID x GRID predictions
 EVAL_ROWS = 2000      # rows of each split the per-epoch loss and metric look at
@@ -175,11 +178,8 @@ class Session:
     def _load(self, cfg):
         if cfg["data"] != "csv":
             ds = load(cfg["data"], seed=cfg["seed"], val_fraction=0.0,
-                      test_fraction=cfg["test_fraction"], n_samples=cfg["n_samples"])
-            if cfg["noise"] > 0:  # on top of the generator's own noise, in standardized units
-                rng = np.random.default_rng(cfg["seed"] + 1)
-                ds.x_train = ds.x_train + cfg["noise"] * rng.standard_normal(ds.x_train.shape)
-                ds.x_test = ds.x_test + cfg["noise"] * rng.standard_normal(ds.x_test.shape)
+                      test_fraction=cfg["test_fraction"], n_samples=cfg["n_samples"],
+                      noise=cfg["noise"])  # None (a bundled set, or the set's own) or a value
             return ds, cfg["data"]
         upload = self.uploads.get(cfg["upload"])
         if upload is None:
@@ -195,19 +195,18 @@ class Session:
         return ds, upload["name"]
 
     def _build(self) -> None:
-        from ..experiments import output_spec
         from ..utils import set_random_seed
 
         cfg, ds = self.config, self.ds
         self.spec = spec = output_spec(ds.task, cfg["loss"], ds.n_classes)
         self.metric_name = "r2" if spec.target == "value" else "accuracy"
         k = ds.n_classes
-        self.y_train = encode(ds.y_train, spec, k)
-        self.y_test = encode(ds.y_test, spec, k)
+        self.y_train = encode_targets(ds.y_train, spec, k)
+        self.y_test = encode_targets(ds.y_test, spec, k)
         set_random_seed(cfg["seed"])
         reg = R.L1L2(l1=cfg["l1"], l2=cfg["l2"]) if cfg["l1"] or cfg["l2"] else None
         layers = [Dense(l["units"], activation=l["activation"],
-                        kernel_initializer=initializer(l["activation"]), kernel_regularizer=reg,
+                        kernel_initializer=initializer_for(l["activation"]), kernel_regularizer=reg,
                         name=f"hidden_{i + 1}") for i, l in enumerate(cfg["layers"])]
         layers.append(Dense(spec.units, activation=spec.activation, kernel_regularizer=reg,
                             name="output"))
@@ -313,8 +312,8 @@ class Session:
                 "last": self._history[-1]}
         x, y = ds.x_train[:DIAG_ROWS], self.y_train[:DIAG_ROWS]
         with np.errstate(all="ignore"):
-            flow = gradient_flow(model, x, y)
-            dead, sat = dead_units(model, x), saturation(model, x)
+            report = network_report(model, x, y)  # one traced pass for the three
+        flow, dead, sat = report["flow"], report["dead"], report["saturation"]
         snap["gradients"] = {"layers": flow["layers"], "norm": flow["weight_grad_norm"],
                              "rms": flow["weight_grad_rms"], "ratio": flow["ratio_first_last"]}
         snap["dead"], snap["saturation"] = hidden_only(dead), hidden_only(sat)
@@ -328,7 +327,8 @@ class Session:
         elif np.all(np.isfinite(pred)):
             k = ds.n_classes
             cm = np.zeros((k, k), np.int64)
-            np.add.at(cm, (ds.y_test[:POINTS], np.clip(labels(spec, pred), 0, k - 1)), 1)
+            guess = np.clip(predicted_labels(spec, pred), 0, k - 1)
+            np.add.at(cm, (ds.y_test[:POINTS], guess), 1)
             snap["confusion"] = cm
         with self._out:
             self._snapshot = snap

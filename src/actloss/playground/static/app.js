@@ -78,6 +78,7 @@ function hello(m) {
   fillSelect($("curve-name"), options.activations, "relu");
   layers = d.layers.map((l) => ({...l}));
   renderLayers();
+  setOwnNoise();
   for (const [id, what] of [["save-actloss", "model.actloss"], ["save-keras", "model.keras"],
                             ["save-history", "history.csv"]]) {
     $(id).href = `download/${what}?token=${encodeURIComponent(TOKEN)}&session=${encodeURIComponent(session)}`;
@@ -111,6 +112,12 @@ function renderLayers() {
   }));
   $("remove-layer").disabled = layers.length === 0;
   $("add-layer").disabled = layers.length >= options.limits.layers;
+}
+
+function setOwnNoise() {
+  // each generated set starts at its own noise (the library's default for it)
+  const own = options.noise[$("dataset").value];
+  if (own !== undefined) $("noise").value = own;
 }
 
 function updateDataControls() {
@@ -190,7 +197,9 @@ function wireControls() {
     layers.push({...last}); renderLayers(); sendConfig();
   };
   $("remove-layer").onclick = () => { layers.pop(); renderLayers(); sendConfig(); };
-  $("dataset").onchange = () => { lossChoice = null; updateDataControls(); sendConfig(); };
+  $("dataset").onchange = () => {
+    lossChoice = null; setOwnNoise(); updateDataControls(); sendConfig();
+  };
   for (const id of ["noise", "test-fraction"]) {
     $(id).oninput = () => { updateDataControls(); sendConfig(); };
   }
