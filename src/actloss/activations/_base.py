@@ -23,7 +23,8 @@ import numpy as np
 
 from .. import _fast32
 from .._catalog import CatalogEntry
-from .._numerics import as_float_array, blockwise, flat, into, run_parts, settle, work_kind
+from .._numerics import (BLOCK, as_float_array, blockwise, flat, into, run_parts, settle,
+                         work_kind)
 from .._validation import check_number
 from . import _math
 
@@ -35,6 +36,11 @@ def check_finite(name, value, *, low=None, low_open=False, nonzero=False):
         raise ValueError(f"Expected {name} to be a finite number; received {name}={value!r}")
     if nonzero and value == 0:
         raise ValueError(f"Expected {name} to be nonzero (it divides x); received {name}={value!r}")
+
+
+# the executor of the working precision per input dtype (see actloss._numerics), for the layers'
+# one-block path; float16 goes through blockwise
+_WORK = {np.dtype(np.float32): "float64", np.dtype(np.float64): "longdouble"}
 
 
 def _prepare(x):
@@ -205,8 +211,18 @@ class Activation(CatalogEntry):
                    (lambda x, y, g: rows_vjp(x, g, *kp)))
         else:
             f_native = self._resolved("native", self._f) if self._is_exact() else None
+            wide = not self._user and f_native is None   # computed in the working precision
 
             def forward(x, out):
+                if wide and x.size <= BLOCK and x.dtype in _WORK:
+                    # one block: blockwise's arithmetic (cast, f, one rounding) without its
+                    # block loop, threads and error state (the caller holds one)
+                    work = _WORK[x.dtype]
+                    r = self._resolved(work, self._f)(x.astype(work), *kp)
+                    if out is None:
+                        return r.astype(x.dtype)
+                    np.copyto(out, r, casting="unsafe")
+                    return out
                 if f_native is None or _fast32.applies(x):
                     return self._eval(self._f, x, out)
                 r = f_native(x, *kp)
@@ -217,6 +233,11 @@ class Activation(CatalogEntry):
 
             if self.backprop_needs_input:
                 def backprop(x, y, g):
+                    if not self._user and x.size <= BLOCK and x.dtype in _WORK \
+                            and g.dtype == x.dtype:
+                        work = _WORK[x.dtype]   # as blockwise's one block, see forward
+                        df = self._resolved(work, self._df)
+                        return (g.astype(work) * df(x.astype(work), *kp)).astype(x.dtype)
                     return self._eval(self._df, x, g=g)
             else:
                 dy = self._resolved("native", self._dy)
