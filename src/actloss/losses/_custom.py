@@ -24,7 +24,6 @@ gradient check of the function as given). A one-time message says that
 
 from __future__ import annotations
 
-import logging
 import warnings
 
 import numpy as np
@@ -32,7 +31,6 @@ import numpy as np
 from ._base import Loss
 from ._common import as_2d, as_targets, same_shape
 
-_log = logging.getLogger("actloss.losses")
 _TOLD: set = set()
 
 
@@ -85,10 +83,12 @@ class _NumericKernel:
     def _choose(self, t, p) -> str:
         """Complex step if fn takes complex input and agrees there with central differences."""
         if _LOGGED_ONCE(self.name):
-            _log.warning("custom loss %r: its gradient is taken numerically (complex step "
-                         "where the function allows it, else central differences); "
-                         "actloss.losses.register(name, per_sample, grad) gives the exact and "
-                         "faster gradient", self.name)
+            import logging   # first use only: importing logging costs every process
+
+            logging.getLogger("actloss.losses").warning(
+                "custom loss %r: its gradient is taken numerically (complex step where the "
+                "function allows it, else central differences); actloss.losses.register(name, "
+                "per_sample, grad) gives the exact and faster gradient", self.name)
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")   # e.g. ComplexWarning: fn drops the imaginary part

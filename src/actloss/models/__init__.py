@@ -24,9 +24,20 @@ Saving writes one file (see :func:`load_model`)::
     3
 """
 
-from . import _archive as archive  # bounded readers, caps, atomic writes: for every file format
-from ._saving import load_model
 from ._sequential import Sequential
 from ._trace import Trace
+
+
+def __getattr__(name):
+    # the file formats (zipfile, json, the schema built from every registry) load on first use:
+    # a script that only trains does not pay for them at import
+    if name == "load_model":
+        from ._saving import load_model
+        return load_model
+    if name == "archive":   # bounded readers, caps, atomic writes: for every file format
+        from . import _archive
+        return _archive
+    raise AttributeError(f"module 'actloss.models' has no attribute {name!r}")
+
 
 __all__ = ["Sequential", "load_model", "Trace"]

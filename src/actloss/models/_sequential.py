@@ -11,7 +11,7 @@ from .._config import floatx_dtype
 from ..layers import InputSpec, Layer, allocate_weights, sample_shape, serialize
 from ..layers import deserialize as _deserialize_layer
 from ..utils import new_seed as _new_seed
-from . import _checks, _saving, _trace, _training
+from . import _checks, _trace, _training
 from ._classes import MODEL_CLASSES
 from ._engine import Engine
 from ._trace import Trace
@@ -471,6 +471,7 @@ class Sequential:
     def save(self, filepath) -> None:
         """Write the model (layers, weights, compile settings, optimizer state) to one file,
         atomically; see :func:`actloss.models.load_model`."""
+        from . import _saving   # the file formats load on first use
         _saving.save_model(self, filepath)
 
     def export(self, filepath, format="onnx") -> None:
@@ -482,9 +483,11 @@ class Sequential:
         export_onnx(self, filepath)
 
     def save_weights(self, filepath) -> None:
+        from . import _saving
         _saving.save_weights(self, filepath)
 
     def load_weights(self, filepath) -> None:
+        from . import _saving
         _saving.load_weights(self, filepath)
 
     def get_config(self) -> dict:
