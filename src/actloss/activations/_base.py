@@ -38,11 +38,6 @@ def check_finite(name, value, *, low=None, low_open=False, nonzero=False):
         raise ValueError(f"Expected {name} to be nonzero (it divides x); received {name}={value!r}")
 
 
-# the executor of the working precision per input dtype (see actloss._numerics), for the layers'
-# one-block path; float16 goes through blockwise
-_WORK = {np.dtype(np.float32): "float64", np.dtype(np.float64): "longdouble"}
-
-
 def _prepare(x):
     """(array, shape): floats keep their dtype, integers and bools become float64, a 0-d input
     is a 1-element row."""
@@ -214,10 +209,11 @@ class Activation(CatalogEntry):
             wide = not self._user and f_native is None   # computed in the working precision
 
             def forward(x, out):
-                if wide and x.size <= BLOCK and x.dtype in _WORK:
-                    # one block: blockwise's arithmetic (cast, f, one rounding) without its
-                    # block loop, threads and error state (the caller holds one)
-                    work = _WORK[x.dtype]
+                if wide and x.size <= BLOCK:
+                    # one block: blockwise's arithmetic (cast to the working precision, f, one
+                    # rounding) without its block loop, threads and error state (the caller
+                    # holds one)
+                    work = work_kind(x.dtype)
                     r = self._resolved(work, self._f)(x.astype(work), *kp)
                     if out is None:
                         return r.astype(x.dtype)
@@ -233,9 +229,8 @@ class Activation(CatalogEntry):
 
             if self.backprop_needs_input:
                 def backprop(x, y, g):
-                    if not self._user and x.size <= BLOCK and x.dtype in _WORK \
-                            and g.dtype == x.dtype:
-                        work = _WORK[x.dtype]   # as blockwise's one block, see forward
+                    if not self._user and x.size <= BLOCK and g.dtype == x.dtype:
+                        work = work_kind(x.dtype)   # as blockwise's one block, see forward
                         df = self._resolved(work, self._df)
                         return (g.astype(work) * df(x.astype(work), *kp)).astype(x.dtype)
                     return self._eval(self._df, x, g=g)
