@@ -101,6 +101,40 @@ def test_dask_local_cluster_gives_identical_numbers(serial, tmp_path):
     assert _numbers(result) == _numbers(serial)
 
 
+@pytest.mark.needs("dask")
+def test_local_cluster_takes_over_from_this_process_and_no_cell_runs_twice(serial, tmp_path,
+                                                                             monkeypatch):
+    """--scheduler local: this process trains while the LocalCluster starts; the cluster gets
+    the cells left when it is up; each cell runs once, with the serial run's numbers."""
+    import threading
+
+    import actloss.experiments._executors as ex
+    from actloss.experiments import cell_key
+
+    here, handed, handed_over = [], [], threading.Event()
+    take_all, real = ex._Cells.take_all, ex.run_cell
+
+    def hand_over(queue):
+        cells = take_all(queue)
+        handed.extend(cells)
+        handed_over.set()
+        return cells
+
+    def run_here(cell, ds):  # this process's cells (the workers run _cell.run_cell)
+        here.append(cell)
+        if not handed_over.wait(300):
+            raise RuntimeError("the cluster never took the cells left")
+        return real(cell, ds)
+
+    monkeypatch.setattr(ex._Cells, "take_all", hand_over)
+    monkeypatch.setattr(ex, "run_cell", run_here)
+    result = compare("moons", out=tmp_path, scheduler="local", jobs=2, **TINY)
+    assert len(here) == 1 and len(handed) == 3  # the first cell, then the cluster's turn
+    ran = sorted(cell_key(c) for c in here + handed)
+    assert ran == sorted(cell_key(c) for c, _ in result.cells)
+    assert _numbers(result) == _numbers(serial)
+
+
 @pytest.mark.needs("data")
 def test_grid_validates_names_and_tasks():
     ds = datasets.load("moons", n_samples=40)
