@@ -5,6 +5,12 @@ the caller writes each one to disk at once. A cell's result never depends on the
 :func:`run_cell` seeds everything inside the cell, and the data set is the same arrays
 everywhere (sent with each cell to a process pool, scattered once to a Dask cluster).
 
+This process always trains too: with ``jobs`` local processes it is one of them, taking cells
+from the back of the queue while a dispatcher thread hands the workers theirs from the front,
+one at a time; with ``scheduler="local"`` it trains while a thread starts the LocalCluster,
+which then gets every cell left. Workers are sent :func:`_cell.run_cell` (it pickles by
+reference); this process calls this module's ``run_cell``, which tests may replace.
+
 Workers never outlive the command: each local worker (process pool or Dask ``LocalCluster``)
 asks the kernel to kill it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere a
 thread that watches the parent), so SIGKILL or SIGTERM of ``actloss compare`` takes the workers
@@ -101,12 +107,15 @@ def _fork_server():
     about 1.5 s less. And without Dask's ``MALLOC_TRIM_THRESHOLD_=65536``: glibc then gives
     memory back to the system at nearly every free of a layer's arrays, and a digits cell ran
     1.4 to 1.8x slower (0.7 -> 1.2 s measured), the whole difference between a cell here and
-    on the cluster. (:func:`_start_fork_server` starts the server before Dask sets it.)"""
+    on the cluster (:func:`_start_fork_server` starts the server before Dask sets it). And
+    without the workers' statistical profiler, which samples the cell's thread every 10 ms
+    (5 to 8% of a cell's CPU measured) for a dashboard this cluster does not show."""
     import multiprocessing as mp
 
     import dask
 
-    settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                "distributed.worker.profile.enabled": False}
     if "forkserver" not in mp.get_all_start_methods():
         with dask.config.set(settings):
             yield
