@@ -102,17 +102,24 @@ def test_dask_local_cluster_gives_identical_numbers(serial, tmp_path):
 
 
 @pytest.mark.needs("dask")
+@pytest.mark.parametrize("start", ["forkserver", "spawn"])
 def test_local_cluster_takes_over_from_this_process_and_no_cell_runs_twice(serial, tmp_path,
-                                                                             monkeypatch):
+                                                                             monkeypatch, start):
     """--scheduler local: this process trains while the LocalCluster starts; the cluster gets
-    the cells left when it is up; each cell runs once, with the serial run's numbers."""
+    the cells left when it is up; each cell runs once, with the serial run's numbers. Also
+    where there is no fork server (the helper process is spawned)."""
+    import multiprocessing
     import threading
 
     import actloss.experiments._executors as ex
-    from actloss.experiments import cell_key
+    from actloss.experiments import _dask, _procs, cell_key
+
+    if start == "spawn":
+        monkeypatch.setattr(_dask, "_start_fork_server",
+                            lambda: multiprocessing.get_context("spawn"))
 
     here, handed, handed_over = [], [], threading.Event()
-    take_all, real = ex._Cells.take_all, ex.run_cell
+    take_all, real = _procs.Cells.take_all, ex.run_cell
 
     def hand_over(queue):
         cells = take_all(queue)
@@ -122,11 +129,11 @@ def test_local_cluster_takes_over_from_this_process_and_no_cell_runs_twice(seria
 
     def run_here(cell, ds):  # this process's cells (the workers run _cell.run_cell)
         here.append(cell)
-        if not handed_over.wait(300):
+        if not handed_over.wait(120):
             raise RuntimeError("the cluster never took the cells left")
         return real(cell, ds)
 
-    monkeypatch.setattr(ex._Cells, "take_all", hand_over)
+    monkeypatch.setattr(_procs.Cells, "take_all", hand_over)
     monkeypatch.setattr(ex, "run_cell", run_here)
     result = compare("moons", out=tmp_path, scheduler="local", jobs=2, **TINY)
     assert len(here) == 1 and len(handed) == 3  # the first cell, then the cluster's turn

@@ -1,0 +1,118 @@
+"""What every executor shares: worker processes that die with their parent, the queue of
+cells this process and a dispatcher thread take from, and the loop that passes results on.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from queue import Empty, SimpleQueue
+
+from ._cell import clean
+
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def failed(exc: BaseException) -> dict:
+    """The result of a cell that could not run (its worker died, the cluster lost it)."""
+    return clean({"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+                  "time_s": 0.0, "warnings": []})
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker process: exit when ``parent_pid`` (the process that started it) dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:  # 1 = PR_SET_PDEATHSIG
+                if os.getppid() != parent_pid:  # it died before the call: nobody will signal
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, name="actloss-parent-watch", daemon=True).start()
+
+
+def init_worker(parent_pid: int) -> None:
+    """In a worker process: ignore Ctrl-C (the parent decides) and die with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+
+
+@contextmanager
+def single_threaded_children():
+    """One BLAS/OpenMP thread in the processes started inside (they read it at start-up)."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class Cells:
+    """The cells still to run, shared by this process and a dispatcher thread: workers are fed
+    from the front, this process takes from the back, each cell is taken exactly once."""
+
+    def __init__(self, cells):
+        self._cells = collections.deque(cells)
+        self._lock = threading.Lock()
+
+    def front(self):
+        with self._lock:
+            return self._cells.popleft() if self._cells else None
+
+    def back(self):
+        with self._lock:
+            return self._cells.pop() if self._cells else None
+
+    def put_back(self, cell) -> None:
+        with self._lock:
+            self._cells.appendleft(cell)
+
+    def take_all(self) -> list:
+        with self._lock:
+            taken = list(self._cells)
+            self._cells.clear()
+            return taken
+
+
+def gather(queue: Cells, ds, total: int, results: SimpleQueue, train_here, run_cell):
+    """Yield ``total`` (cell, result) pairs: this process trains cells from the back of
+    ``queue`` with ``run_cell`` while ``train_here()`` says so, and between cells passes on
+    what the dispatcher thread put into ``results`` (a pair, or an exception, raised here)."""
+    given = 0
+    while given < total:
+        try:
+            message = results.get_nowait()
+        except Empty:
+            cell = queue.back() if train_here() else None
+            if cell is not None:
+                given += 1
+                yield cell, run_cell(cell, ds)
+                continue
+            try:
+                message = results.get(timeout=0.25)  # a timeout keeps Ctrl-C responsive
+            except Empty:
+                continue
+        if isinstance(message, BaseException):
+            raise message
+        given += 1
+        yield message
+
+
