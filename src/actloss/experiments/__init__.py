@@ -119,9 +119,10 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
 
     ``jobs > 1`` starts worker processes with the ``spawn`` method, so a script that calls
     ``compare`` with jobs must do so under ``if __name__ == "__main__":`` (as with any
-    ``multiprocessing`` code). ``scheduler="local"`` starts a Dask ``LocalCluster`` of ``jobs``
-    workers (0: all cores); ``"tcp://HOST:PORT"`` uses a running cluster, whose workers need
-    actloss installed. Returns a :class:`Comparison`; ``echo`` prints the progress lines;
+    ``multiprocessing`` code); this process trains cells too. ``scheduler="local"`` starts a
+    Dask ``LocalCluster`` of ``jobs`` workers (0: all cores) in a helper process, this process
+    training cells while it starts; ``"tcp://HOST:PORT"`` uses a running cluster, whose
+    workers need actloss installed. Returns a :class:`Comparison`; ``echo`` prints the progress lines;
     ``title`` heads the report (default: from ``command``, else "actloss compare").
 
     Everything a user can get wrong is checked before any training, as a ``ValueError``: the

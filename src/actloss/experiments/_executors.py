@@ -47,7 +47,8 @@ def _terminate(pool) -> None:
 
 def describe(jobs: int = 1, scheduler: str | None = None) -> str:
     if scheduler == "local":
-        return f"a local Dask cluster of {jobs or os.cpu_count()} worker processes"
+        return (f"a local Dask cluster of {jobs or os.cpu_count()} worker processes (this "
+                f"process trains while it starts)")
     if scheduler:
         return f"the Dask cluster at {scheduler}"
     return "this process" if jobs <= 1 else f"{jobs} local processes"
