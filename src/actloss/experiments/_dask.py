@@ -135,9 +135,11 @@ def _relay(helper, conn, there, ds, queue: Cells, results: SimpleQueue, ready, s
     the cluster when ``stop`` is set."""
     started = False
     try:
-        helper.start()
-        started = True
-        there.close()
+        try:
+            helper.start()
+            started = True
+        finally:
+            there.close()  # the helper's end: its own copy is all it needs
         _receive(conn, helper, stop)  # the cluster is up
         ready.set()  # from here on this process trains no new cell
         cells = queue.take_all()
@@ -251,11 +253,11 @@ def _host(conn, n_workers: int, command_pid: int) -> None:
             cells, ds = message
             data = client.scatter(ds, broadcast=True, hash=False)
             send = threading.Lock()
-            for i, cell in enumerate(cells):
-                future = client.submit(_cell.run_cell, cell, data, pure=False)
+            futures = [client.submit(_cell.run_cell, cell, data, pure=False) for cell in cells]
+            for i, future in enumerate(futures):  # held here: a dropped future is cancelled
                 future.add_done_callback(functools.partial(_send_result, conn, send, i))
             conn.recv()  # None: close
-    except (EOFError, OSError):  # the command is gone
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # the command is gone
         pass
     except BaseException as exc:
         try:
@@ -277,4 +279,7 @@ def _send_result(conn, lock, i: int, future) -> None:
     except Exception as exc:  # a worker lost mid-cell
         result = failed(exc)
     with lock:
-        conn.send((i, result))
+        try:
+            conn.send((i, result))
+        except OSError:  # the command is gone; the main thread closes the cluster
+            pass
