@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._cell import clean as json_ready, encode_targets, metric, predicted_labels, run_cell
-from ._executors import describe, execute
+from ._executors import describe, execute, prepare
 from ._grid import (DEFAULT_LOSS, build_grid, cell_key, group_key, initializer_for,
                     output_spec)
 from ._report import figures, ranking_rows, write_report
@@ -132,6 +132,7 @@ def compare(dataset, *, target=None, activations=("relu",), losses=None, optimiz
     """
     from .. import datasets
 
+    prepare(scheduler)  # a LocalCluster's fork server gets ready while the data load
     out = Path(out)
     for folder in (out, out / "cells"):
         if folder.exists() and not folder.is_dir():

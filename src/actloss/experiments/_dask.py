@@ -39,14 +39,24 @@ _PRELOAD = ("distributed", "threadpoolctl", "actloss.experiments._dask",
 _MISSING = "--scheduler needs Dask distributed: pip install 'actloss[dask]'"
 
 
+def _installed() -> bool:
+    try:
+        return importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def prestart() -> None:
+    """Start the fork server of a LocalCluster now (:func:`_start_fork_server`), before the
+    data are loaded: its imports take a second, on a core that is idle meanwhile."""
+    if _installed():
+        _start_fork_server()
+
+
 def run(cells, ds, scheduler: str, jobs: int, run_here):
     """Yield ``(cell, result)`` as cells finish on the cluster (or, while a LocalCluster
     starts, here with ``run_here``)."""
-    try:
-        found = importlib.util.find_spec("distributed") is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
+    if not _installed():
         raise ImportError(_MISSING)
     if scheduler == "local":
         yield from _local(cells, ds, jobs or os.cpu_count() or 1, run_here)

@@ -45,6 +45,13 @@ def _terminate(pool) -> None:
         p.join(5)
 
 
+def prepare(scheduler: str | None = None) -> None:
+    """Start what the executor will need, before the caller loads the data: a LocalCluster's
+    fork server (see :func:`._dask.prestart`)."""
+    if scheduler == "local":
+        _dask.prestart()
+
+
 def describe(jobs: int = 1, scheduler: str | None = None) -> str:
     if scheduler == "local":
         return (f"a local Dask cluster of {jobs or os.cpu_count()} worker processes (this "
