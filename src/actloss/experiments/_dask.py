@@ -111,14 +111,19 @@ def _local(cells, ds, n_workers: int, run_here):
                              name="actloss-dask-cluster")
     queue, results = Cells(cells), SimpleQueue()
     ready, stop = threading.Event(), threading.Event()
-    relay = threading.Thread(target=_relay, name="actloss-dask-relay", daemon=True,
+    # not a daemon either: once every result is in, the relay closes the cluster (0.1 to 0.2
+    # s) while the caller writes the results and the report, and the interpreter waits for
+    # it at exit
+    relay = threading.Thread(target=_relay, name="actloss-dask-relay",
                              args=(helper, here, there, ds, queue, results, ready, stop))
     relay.start()
     try:
         yield from gather(queue, ds, len(cells), results, lambda: not ready.is_set(), run_here)
-    finally:  # done, an error or Ctrl-C: the relay closes the cluster and waits for it
+    except BaseException:  # an error or Ctrl-C: the cluster is closed before it propagates
         stop.set()
         relay.join(60)
+        raise
+    stop.set()
 
 
 class _Stopped(Exception):
