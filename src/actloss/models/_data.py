@@ -152,23 +152,29 @@ class ArraySource:
 
     def batches(self):
         B, n = self.B, self.n
-        small = [self.T, self.W, *self.MT]
         if self.shuffle:
-            perm = self.rng.permutation(n)
-            if self.whole:
-                X, T, W, *MT = self._taken([self.X, *small], perm)
-            else:
-                T, W, *MT = self._taken(small, perm)
+            # the same permutation as permutation(n), in half the memory where int32 holds n
+            perm = self.rng.permutation(np.arange(n, dtype=np.int32 if n < 2**31 else np.int64))
         else:
             perm = None
+        if self.whole:   # small data: one shuffled copy, then slices
+            X, T, W, *MT = self._taken([self.X, self.T, self.W, *self.MT], perm)
+        elif perm is None:
             X, T, W, MT = self.X, self.T, self.W, self.MT
         for a in range(0, n, B):
             b = min(a + B, n)
             if self.whole or (perm is None and not self.memmap):
-                xb = X[a:b]
-            else:
-                xb = self._gather(perm, a, b)
-            yield xb, T[a:b], None if W is None else W[a:b], [t[a:b] for t in MT]
+                yield X[a:b], T[a:b], None if W is None else W[a:b], [t[a:b] for t in MT]
+                continue
+            # large data: gather each batch's rows (targets too, so nothing grows with n)
+            xb = self._gather(perm, a, b)
+            if perm is None:
+                yield xb, self.T[a:b], None if self.W is None else self.W[a:b], \
+                    [t[a:b] for t in self.MT]
+                continue
+            idx = perm[a:b]
+            yield xb, self.T[idx], None if self.W is None else self.W[idx], \
+                [t[idx] for t in self.MT]
 
     def _gather(self, perm, a, b):
         buf = self.xbuf[:b - a]
