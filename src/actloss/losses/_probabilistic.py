@@ -311,7 +311,9 @@ def _validate_sparse(y_true, p, from_logits=False, ignore_index=None, axis=-1,
     if p.ndim != 2:
         raise ValueError(f"{name}: y_pred must have shape (n, classes); received shape {p.shape}")
     n, classes = p.shape
-    t = as_targets(y_true, np.float64)
+    raw = np.asarray(y_true)
+    # integer labels stay as they are (no float64 copy of a large label set to check them)
+    t = raw if raw.dtype.kind in "iu" and raw.ndim and raw.size else as_targets(y_true, np.float64)
     if t.shape == p.shape and classes > 1:
         raise ValueError(f"{name}: y_true has the shape of y_pred {p.shape}, so it looks one-hot "
                          f"encoded; expected integer class labels of shape ({n},). Use "
@@ -321,13 +323,13 @@ def _validate_sparse(y_true, p, from_logits=False, ignore_index=None, axis=-1,
         raise ValueError(f"{name}: y_true must hold one integer label per sample, shape ({n},); "
                          f"received shape {t.shape} for y_pred of shape {p.shape}")
     t = t.reshape(n)
-    if not np.all(t == np.round(t)):
+    if t.dtype.kind == "f" and not np.all(t == np.round(t)):
         bad = float(t[t != np.round(t)][0])
         raise ValueError(f"{name}: y_true must be integer class labels; found {bad!r}")
     kept = t if ignore_index is None else t[t != ignore_index]
     check_range(name, "y_true", kept, 0, classes - 1, f" (class labels for {classes} classes)")
     probabilities(name, p, from_logits)
-    return t.astype(np.int64), p
+    return t.astype(np.int64, copy=False), p   # the kernels never write to it
 
 
 def _count_kept(t, from_logits=False, ignore_index=None, axis=-1):

@@ -153,8 +153,10 @@ class ArraySource:
     def batches(self):
         B, n = self.B, self.n
         if self.shuffle:
-            # the same permutation as permutation(n), in half the memory where int32 holds n
-            perm = self.rng.permutation(np.arange(n, dtype=np.int32 if n < 2**31 else np.int64))
+            # the same permutation as permutation(n), shuffled in place, in half the memory
+            # where int32 holds n
+            perm = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
+            self.rng.shuffle(perm)
         else:
             perm = None
         if self.whole:   # small data: one shuffled copy, then slices
