@@ -239,7 +239,7 @@ categorical_crossentropy = Loss(
     "categorical_crossentropy", _cce, elementwise=False, validate=_validate_cce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1},
     check=_check_smoothing, task="multiclass", link="softmax", takes_probabilities=True,
-    formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
+    targets="one_hot", formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
                        r"\operatorname{softmax}(z)_k \textstyle\sum_j y_j - y_k",
@@ -346,7 +346,7 @@ sparse_categorical_crossentropy = Loss(
     "sparse_categorical_crossentropy", _sparse, elementwise=False, validate=_validate_sparse,
     params={"from_logits": False, "ignore_index": None, "axis": -1},
     param_aliases={"ignore_class": "ignore_index"}, check=_check_ignore, count=_count_kept,
-    task="multiclass", link="softmax", takes_probabilities=True,
+    task="multiclass", link="softmax", takes_probabilities=True, targets="class_index",
     formula=r"\ell(y, p) = -\log p_y" + REDUCED.replace("{n}", "{n'}"),
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[k = y]}{p_y}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
