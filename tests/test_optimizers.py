@@ -251,11 +251,11 @@ def test_fused_adam_refuses_a_non_finite_step_and_the_model_keeps_its_weights(rn
     opt.build(n, np.float32, [n])
     w = rng.standard_normal(n).astype(np.float32)
     assert opt.checks_update(w)
-    assert opt.apply(w, rng.standard_normal(n).astype(np.float32)) is True
+    assert opt.update_if_finite(w, rng.standard_normal(n).astype(np.float32)) is True
     w[::7] = -3.3e38                              # one step of 2e37 down overflows there
     before = w.copy(), {k: v.copy() for k, v in opt.get_state().items() if k != "iterations"}
     opt.learning_rate = 1e38
-    assert opt.apply(w, np.ones(n, np.float32)) is False
+    assert opt.update_if_finite(w, np.ones(n, np.float32)) is False
     np.testing.assert_array_equal(w, before[0])
     for k, v in before[1].items():
         np.testing.assert_array_equal(opt.get_state()[k], v)

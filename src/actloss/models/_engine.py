@@ -108,7 +108,7 @@ class Engine:
         p = self.params
         if optimizer.checks_update(p):   # it refuses a non-finite update itself: no copy
             kept = [p[a:b].copy() for a, b in self.fixed]
-            applied = optimizer.apply(p, self.grads)
+            applied = optimizer.update_if_finite(p, self.grads)
             for (a, b), old in zip(self.fixed, kept):
                 p[a:b] = old
             return applied

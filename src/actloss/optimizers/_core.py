@@ -258,25 +258,30 @@ class Optimizer:
         return _arrays.views(self, "accumulated_gradients")
 
     # ------------------------------------------------------------------ the update
-    def apply(self, p, g=None):
+    def apply(self, p, g=None) -> None:
         """One update in place.
 
         ``apply(params, grads)`` with two flat 1-D arrays is the model's form (``grads`` may be
-        overwritten); ``apply(grads_list, variables_list)`` is Keras's (lists of arrays). Where
-        :meth:`checks_update` holds, the model's form returns False, changing nothing but the
-        step counters, when the update would make a parameter NaN or infinite."""
+        overwritten); ``apply(grads_list, variables_list)`` is Keras's (lists of arrays)."""
         if type(g) is np.ndarray and type(p) is np.ndarray:  # the model's form, per batch
-            return self._apply_flat(p, g)
-        if isinstance(p, (list, tuple)) or g is None or isinstance(g, (list, tuple)):
-            return _arrays.apply(self, list(p), None if g is None else list(g))
-        return self._apply_flat(p, g)
+            self._apply_flat(p, g)
+        elif isinstance(p, (list, tuple)) or g is None or isinstance(g, (list, tuple)):
+            _arrays.apply(self, list(p), None if g is None else list(g))
+        else:
+            self._apply_flat(p, g)
 
     def checks_update(self, p) -> bool:
-        """Whether :meth:`apply` on the flat parameters ``p`` refuses a non-finite update by
-        itself (the fused Adam kernel, without weight decay, which moves p first): then the
-        model keeps no copy of its weights to restore."""
+        """Whether :meth:`update_if_finite` on the flat parameters ``p`` refuses a non-finite
+        update by itself (the fused Adam kernel, without weight decay, which moves p first):
+        then the model keeps no copy of its weights to restore."""
         return self._n is not None and self._kernel is not None and p.size == self._n \
             and not self.weight_decay
+
+    def update_if_finite(self, p: np.ndarray, g: np.ndarray) -> bool:
+        """The model's form of :meth:`apply` where :meth:`checks_update` holds: False, with
+        nothing changed but the step counters, when the update would make a parameter NaN or
+        infinite."""
+        return self._apply_flat(p, g)
 
     def _apply_flat(self, p: np.ndarray, g: np.ndarray):
         state = self._state
