@@ -51,9 +51,14 @@ def test_auc_matches_rank_statistic_on_a_coarse_grid(rng):
     ("categorical_crossentropy", 3, False, "categorical_accuracy"),
     ("sparse_categorical_crossentropy", 3, True, "sparse_categorical_accuracy"),
     ("mse", 3, True, "sparse_categorical_accuracy"),
+    ("binary_crossentropy", 3, False, "binary_accuracy"),          # multi-label sigmoid outputs
+    ("binary_focal_crossentropy", 3, False, "binary_accuracy"),
+    ("sparse_categorical_crossentropy", 3, False, "sparse_categorical_accuracy"),
+    ("categorical_hinge", 3, False, "categorical_accuracy"),
 ])
 def test_accuracy_resolution_as_keras(loss, units, sparse, expected):
-    metric = M.resolve("accuracy", loss, units, sparse)
+    from actloss import losses
+    metric = M.resolve("accuracy", losses.get(loss), units, sparse)
     assert type(metric) is type(M.REGISTRY.get(expected)) and metric.name == "accuracy"
 
 

@@ -237,6 +237,48 @@ def test_fused_adam_kernel_is_identical(dtype, config, monkeypatch, rng):
     assert _kernels.adam_kernel(n, np.float16) is None
 
 
+@pytest.mark.needs("fast")
+def test_fused_adam_refuses_a_non_finite_step_and_the_model_keeps_its_weights(rng):
+    """The fused kernel checks before it writes (so the model keeps no copy of its weights): a
+    step that would overflow float32 leaves p, m and v exactly as they were and returns False;
+    the model's update then reports failure with its weights untouched, as on the NumPy path
+    (which restores them from a copy)."""
+    from actloss.layers import Dense
+    from actloss.models import Sequential
+    from actloss.optimizers import _kernels
+    n = _kernels.MIN_PARAMS
+    opt = Adam(1e-2)
+    opt.build(n, np.float32, [n])
+    w = rng.standard_normal(n).astype(np.float32)
+    assert opt.checks_update(w)
+    assert opt.update_if_finite(w, rng.standard_normal(n).astype(np.float32)) is True
+    w[::7] = -3.3e38                              # one step of 2e37 down overflows there
+    before = w.copy(), {k: v.copy() for k, v in opt.get_state().items() if k != "iterations"}
+    opt.learning_rate = 1e38
+    assert opt.update_if_finite(w, np.ones(n, np.float32)) is False
+    np.testing.assert_array_equal(w, before[0])
+    for k, v in before[1].items():
+        np.testing.assert_array_equal(opt.get_state()[k], v)
+    assert not Adam(1e-2, weight_decay=0.1).checks_update(w)   # decay moves p first
+
+    for numba in (True, False):
+        model = Sequential([Dense(n // 64, activation="relu", input_dim=63), Dense(1)])
+        model.compile(optimizer=Adam(1e-2), loss="mse")
+        x = rng.standard_normal((64, 63)).astype(np.float32)
+        model.fit(x, x[:, :1], epochs=1, batch_size=64, verbose=0)
+        engine = model._engine
+        assert model.optimizer.checks_update(engine.params) is True
+        if not numba:
+            model.optimizer._kernel = None        # the NumPy passes, restored from a copy
+        engine.params[::7] = -3.3e38
+        engine.grads.fill(1.0)
+        model.optimizer.learning_rate = 1e38
+        kept = engine.params.copy()
+        with np.errstate(all="ignore"):           # the training step's error state
+            assert engine.apply_update(model.optimizer) is False
+        np.testing.assert_array_equal(engine.params, kept)
+
+
 # ---------------------------------------------------------------- Keras's API on top of the core
 def test_list_form_matches_the_flat_core():
     """apply_gradients on several arrays is the flat update of their concatenation."""

@@ -355,3 +355,25 @@ def test_fit_ends_with_the_moving_averages_when_use_ema():
 
     np.testing.assert_allclose(fitted(True), [[0.891, 0.891]], atol=1e-5)
     np.testing.assert_allclose(fitted(False), [[0.81, 0.81]], atol=1e-6)
+
+
+def test_label_checks_read_the_losses_target_form():
+    """Target-form errors follow the loss's ``targets`` property, so a user's loss declaring
+    one-hot targets gets the same message as categorical cross-entropy."""
+    from actloss.losses import Loss
+
+    def kernel(t, p):
+        return np.add.reduce((p - t) ** 2, axis=-1), 2 * (p - t)
+
+    onehot = Loss("onehot_demo", kernel, validate=lambda t, p: (np.asarray(t, p.dtype), p),
+                  elementwise=False, task="multiclass", targets="one_hot")
+    x = np.zeros((4, 3), np.float32)
+    for loss in (onehot, "categorical_crossentropy", "categorical_hinge"):
+        m = Sequential([Dense(3, input_dim=3, activation="softmax")])
+        m.compile(optimizer="sgd", loss=loss)
+        with pytest.raises(ValueError, match="expects one-hot targets of shape"):
+            m.fit(x, np.array([0, 1, 2, 1]), verbose=0)
+    m = Sequential([Dense(3, input_dim=3, activation="softmax")])
+    m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="looks one-hot"):
+        m.fit(x, np.eye(3)[[0, 1, 2, 1]], verbose=0)

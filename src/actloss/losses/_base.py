@@ -35,11 +35,13 @@ class Loss(CatalogEntry):
     targets are: regression, binary, multiclass, ...) and ``link`` (the output activation whose
     logits the loss takes with ``from_logits=True``: ``"sigmoid"``, ``"softmax"`` or None) and
     ``takes_probabilities`` (its predictions must be probabilities in [0, 1] unless
-    ``from_logits=True``).
+    ``from_logits=True``) and ``targets`` (their form: ``"values"`` of the prediction's shape,
+    ``"one_hot"`` rows of class probabilities, or ``"class_index"`` integer labels).
     """
 
     kind = "loss"
-    PROPERTIES = {"task": "regression", "link": None, "takes_probabilities": False}
+    PROPERTIES = {"task": "regression", "link": None, "takes_probabilities": False,
+                  "targets": "values"}
 
     def __init__(self, name, kernel, *, validate, elementwise=True, params=None, count=None,
                  output_range="[0, inf)", doc=None, **meta):

@@ -122,7 +122,7 @@ def _validate_categorical_hinge(y_true, p, **_):
 
 categorical_hinge = Loss(
     "categorical_hinge", _categorical_hinge, elementwise=False,
-    validate=_validate_categorical_hinge, task="multiclass",
+    validate=_validate_categorical_hinge, task="multiclass", targets="one_hot",
     formula=r"\ell(y, \hat y) = \max(0, 1 + \max_k (1 - y_k)\hat y_k - \sum_k y_k\hat y_k)"
             + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial \hat y} = [\ell > 0]\,"

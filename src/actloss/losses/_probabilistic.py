@@ -11,6 +11,8 @@ which changes the value of every confident prediction.
 These are the training hot path: pure NumPy, a few passes each, no validation in the kernels.
 """
 
+import math
+
 import numpy as np
 
 from .._validation import check_choice, check_number
@@ -77,14 +79,15 @@ def bce_parts(t, p, from_logits, floor=None):
 def softmax_parts(z):
     """Exact pieces of log-softmax along the last axis, in the working precision.
 
-    Returns (d, E, S0): d = z - max z, E = exp(d) (1 at the maxima) and S0 = the sum of E over
-    all but one maximum, so that logsumexp(z) = max z + log1p(S0) and softmax = E / (1 + S0),
-    each to a few ULP. Float16/float32 logits are computed in float64, where d is exact enough
-    (its rounding moves exp(d) by at most |d| 2^-53, far below a float32 ULP while E is not 0);
-    float64 logits split d with TwoSum and fold its rounding error into E. -inf logits (masked
-    classes) have E = 0; a row whose maximum is a single +inf has d = 0 there (log-softmax 0:
-    the limit) and -inf elsewhere; a row with two +inf logits (an undefined limit), of -inf
-    only, or holding NaN, is NaN.
+    Returns (d, E, S0): d = z - max z, E = exp(d) (1 at the maxima) and S0 (n, 1) = the sum of
+    E over all but one maximum, so that logsumexp(z) = max z + log1p(S0) and softmax =
+    E / (1 + S0), each to a few ULP. Float16/float32 logits are computed in float64, where d is
+    exact enough (its rounding moves exp(d) by at most |d| 2^-53, far below a float32 ULP while
+    E is not 0); float64 logits split d with TwoSum and fold its rounding error into E. -inf
+    logits (masked classes) have E = 0; a row whose maximum is a single +inf has d = 0 there
+    (log-softmax 0: the limit) and -inf elsewhere; a row with two +inf logits (an undefined
+    limit), of -inf only, or holding NaN, is NaN. d and E are new arrays the caller may
+    overwrite.
     """
     if z.dtype == np.float64:
         top = np.maximum.reduce(z, axis=-1, keepdims=True)
@@ -95,20 +98,26 @@ def softmax_parts(z):
             corr = mul0(e, err)
         e += corr
     else:
-        z = z.astype(np.float64)
-        top = z.max(axis=-1, keepdims=True)
-        d = np.subtract(z, top)
+        d = z.astype(np.float64)
+        top = np.maximum.reduce(d, axis=-1, keepdims=True)
+        d -= top
         e = np.exp(d)
-    if not np.isfinite(top).all():
+    if not math.isfinite(np.add.reduce(top, axis=None)):
         inf_top = np.isposinf(top)
         # one +inf logit: the limit puts all mass there; several: it depends on how they grow
         several = np.add.reduce(z == top, axis=-1, keepdims=True) > 1
         d = np.where(inf_top, np.where(several, np.nan, np.where(z == top, 0.0, -np.inf)), d)
         e = np.where(inf_top, np.exp(d), e)
     # the sum of E without one maximum (exactly 1 there), so that S0 keeps its relative
-    # accuracy when it is tiny (a probability that rounds to 1); other tied maxima stay in it
+    # accuracy when it is tiny (a probability that rounds to 1). With C > 1 classes every row
+    # has at most C - 1 entries below its maximum, and exactly C - 1 when its maximum is single
+    # and it holds no NaN (a NaN row is NaN throughout): then the sum over d < 0 is S0. Else
+    # other tied maxima stay in S0.
+    below = d < 0
+    if d.shape[-1] > 1 and np.count_nonzero(below) == below.size - below.shape[0]:
+        return d, e, np.add.reduce(e * below, axis=-1, keepdims=True)   # a masked sum is slower
     first_top = np.arange(z.shape[-1]) == np.argmax(z, axis=-1)[..., None]
-    return d, e, np.add.reduce(e - first_top, axis=-1)
+    return d, e, np.add.reduce(e - first_top, axis=-1, keepdims=True)
 
 
 def _several_inf_limit(loss, z, mass_on_finite, has_mass):
@@ -202,16 +211,22 @@ def _cce(t, p, from_logits=False, label_smoothing=0.0, axis=-1):
         P = np.maximum(p, tiny(p.dtype))
         return -_rowsum(t * np.log(P)), -t / P
     d, e, s0 = softmax_parts(p)
-    s = _rowsum(t)
-    td = t * d
-    loss = s * np.log1p(s0) - _rowsum(td)
-    if np.isnan(loss).any():   # a label of 0 against a masked -inf logit adds nothing
-        loss = s * np.log1p(s0) - _rowsum(mul0(t, d))
-        loss = _several_inf_limit(loss, p, np.where(np.isposinf(p), 0, t).any(axis=-1), s > 0)
+    t = t.astype(d.dtype, copy=False)   # once, not in each of the mixed-type products below
+    s = np.add.reduce(t, axis=-1, keepdims=True)
+    loss = np.log1p(s0)
+    loss *= s
+    loss -= np.add.reduce(t * d, axis=-1, keepdims=True)
+    if math.isnan(np.add.reduce(loss, axis=None)):   # 0 * (-inf) at a masked logit adds 0
+        loss = s * np.log1p(s0) - np.add.reduce(mul0(t, d), axis=-1, keepdims=True)
+        loss = _several_inf_limit(loss[:, 0], p, np.where(np.isposinf(p), 0, t).any(axis=-1),
+                                  s[:, 0] > 0)
     # softmax * s - t = (E s - t (1 + S0)) / (1 + S0); at a one-hot label on the maximum
     # (E = 1) the numerator is exactly -S0: no cancellation when the probability rounds to 1
-    g = (e * s[:, None] - t - t * s0[:, None]) / (1 + s0)[:, None]
-    return loss.astype(p.dtype), g.astype(p.dtype)   # a NaN logit has made its row NaN
+    e *= s
+    e -= t
+    e -= t * s0
+    e /= 1 + s0
+    return loss.reshape(-1).astype(p.dtype), e.astype(p.dtype)   # a NaN logit made its row NaN
 
 
 def _validate_cce(y_true, p, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -224,7 +239,7 @@ categorical_crossentropy = Loss(
     "categorical_crossentropy", _cce, elementwise=False, validate=_validate_cce,
     params={"from_logits": False, "label_smoothing": 0.0, "axis": -1},
     check=_check_smoothing, task="multiclass", link="softmax", takes_probabilities=True,
-    formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
+    targets="one_hot", formula=r"\ell(y, p) = -\sum_k y_k \log p_k" + REDUCED,
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{y_k}{p_k}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "
                        r"\operatorname{softmax}(z)_k \textstyle\sum_j y_j - y_k",
@@ -270,13 +285,15 @@ def _sparse(t, p, from_logits=False, ignore_index=None, axis=-1):
     rows, lab, keep = _labels(t, ignore_index)
     if from_logits:
         d, e, s0 = softmax_parts(p)
+        s0 = s0[:, 0]
         d_y, e_y = d[rows, lab], e[rows, lab]
         loss = np.log1p(s0) - d_y
-        if np.isnan(loss).any():
+        if math.isnan(np.add.reduce(loss)):
             loss = _several_inf_limit(loss, p, ~np.isposinf(p[rows, lab]), True)
-        g = e / (1 + s0)[:, None]
+        den = 1 + s0
+        g = e / den[:, None]
         # softmax_y - 1 = (E_y - 1 - S0) / (1 + S0): E_y - 1 is exact near E_y = 1 (Sterbenz)
-        g[rows, lab] = (e_y - 1 - s0) / (1 + s0)
+        g[rows, lab] = (e_y - 1 - s0) / den
         loss, g = loss.astype(p.dtype), g.astype(p.dtype)   # a NaN logit made its row NaN
     else:
         P = np.maximum(p[rows, lab], tiny(p.dtype))
@@ -294,7 +311,9 @@ def _validate_sparse(y_true, p, from_logits=False, ignore_index=None, axis=-1,
     if p.ndim != 2:
         raise ValueError(f"{name}: y_pred must have shape (n, classes); received shape {p.shape}")
     n, classes = p.shape
-    t = as_targets(y_true, np.float64)
+    raw = np.asarray(y_true)
+    # integer labels stay as they are (no float64 copy of a large label set to check them)
+    t = raw if raw.dtype.kind in "iu" and raw.ndim and raw.size else as_targets(y_true, np.float64)
     if t.shape == p.shape and classes > 1:
         raise ValueError(f"{name}: y_true has the shape of y_pred {p.shape}, so it looks one-hot "
                          f"encoded; expected integer class labels of shape ({n},). Use "
@@ -304,13 +323,13 @@ def _validate_sparse(y_true, p, from_logits=False, ignore_index=None, axis=-1,
         raise ValueError(f"{name}: y_true must hold one integer label per sample, shape ({n},); "
                          f"received shape {t.shape} for y_pred of shape {p.shape}")
     t = t.reshape(n)
-    if not np.all(t == np.round(t)):
+    if t.dtype.kind == "f" and not np.all(t == np.round(t)):
         bad = float(t[t != np.round(t)][0])
         raise ValueError(f"{name}: y_true must be integer class labels; found {bad!r}")
     kept = t if ignore_index is None else t[t != ignore_index]
     check_range(name, "y_true", kept, 0, classes - 1, f" (class labels for {classes} classes)")
     probabilities(name, p, from_logits)
-    return t.astype(np.int64), p
+    return t.astype(np.int64, copy=False), p   # the kernels never write to it
 
 
 def _count_kept(t, from_logits=False, ignore_index=None, axis=-1):
@@ -327,7 +346,7 @@ sparse_categorical_crossentropy = Loss(
     "sparse_categorical_crossentropy", _sparse, elementwise=False, validate=_validate_sparse,
     params={"from_logits": False, "ignore_index": None, "axis": -1},
     param_aliases={"ignore_class": "ignore_index"}, check=_check_ignore, count=_count_kept,
-    task="multiclass", link="softmax", takes_probabilities=True,
+    task="multiclass", link="softmax", takes_probabilities=True, targets="class_index",
     formula=r"\ell(y, p) = -\log p_y" + REDUCED.replace("{n}", "{n'}"),
     derivative_formula=r"\frac{\partial \ell}{\partial p_k} = -\frac{[k = y]}{p_y}, \quad "
                        r"\frac{\partial \ell}{\partial z_k} = "

@@ -85,12 +85,14 @@ def get(identifier, **params) -> Metric:
     return metric
 
 
-def resolve(identifier, loss_name: str, units: int, sparse_targets: bool) -> Metric:
-    """Resolve ``'accuracy'`` from the loss and shapes (Keras's rule); other names via :func:`get`."""
+def resolve(identifier, loss, units: int, sparse_targets: bool) -> Metric:
+    """Resolve ``'accuracy'`` from the loss and shapes (Keras's rule: binary for the binary
+    cross-entropies, read here from the loss's ``link`` property, or one output unit; sparse
+    for integer class targets); other names via :func:`get`."""
     if isinstance(identifier, str) and identifier.strip().lower() in _ACCURACY:
-        if loss_name in ("binary_crossentropy", "binary_focal_crossentropy") or units == 1:
+        if loss.link == "sigmoid" or units == 1:
             base = "binary_accuracy"
-        elif loss_name == "sparse_categorical_crossentropy" or sparse_targets:
+        elif loss.targets == "class_index" or sparse_targets:
             base = "sparse_categorical_accuracy"
         else:
             base = "categorical_accuracy"

