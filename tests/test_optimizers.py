@@ -238,29 +238,44 @@ def test_fused_adam_kernel_is_identical(dtype, config, monkeypatch, rng):
 
 
 @pytest.mark.needs("fast")
-def test_fused_adam_refuses_a_non_finite_step_and_the_model_keeps_its_weights(rng):
-    """The fused kernel checks before it writes (so the model keeps no copy of its weights): a
-    step that would overflow float32 leaves p, m and v exactly as they were and returns False;
-    the model's update then reports failure with its weights untouched, as on the NumPy path
-    (which restores them from a copy)."""
+def test_fused_adam_refuses_a_non_finite_step_and_the_model_keeps_its_weights(rng, monkeypatch):
+    """The fused kernel stages the new parameters (so the model keeps no copy of its weights):
+    a step that would overflow float32 leaves p as it was and returns False, with the moments
+    bit-identical to the NumPy path's (which restores p from a copy); the model's update then
+    reports failure with its weights untouched, on both paths."""
     from actloss.layers import Dense
     from actloss.models import Sequential
     from actloss.optimizers import _kernels
     n = _kernels.MIN_PARAMS
-    opt = Adam(1e-2)
-    opt.build(n, np.float32, [n])
-    w = rng.standard_normal(n).astype(np.float32)
-    assert opt.checks_update(w)
-    assert opt.update_if_finite(w, rng.standard_normal(n).astype(np.float32)) is True
-    w[::7] = -3.3e38                              # one step of 2e37 down overflows there
-    before = w.copy(), {k: v.copy() for k, v in opt.get_state().items() if k != "iterations"}
-    opt.learning_rate = 1e38
-    assert opt.update_if_finite(w, np.ones(n, np.float32)) is False
-    np.testing.assert_array_equal(w, before[0])
-    for k, v in before[1].items():
-        np.testing.assert_array_equal(opt.get_state()[k], v)
-    assert not Adam(1e-2, weight_decay=0.1).checks_update(w)   # decay moves p first
+    w0 = rng.standard_normal(n).astype(np.float32)
+    g0 = rng.standard_normal(n).astype(np.float32)
 
+    def refused_step(numba):
+        monkeypatch.setenv("ACTLOSS_NUMBA", "1" if numba else "0")
+        opt = Adam(1e-2)
+        opt.build(n, np.float32, [n])
+        w = w0.copy()
+        opt.apply(w, g0.copy())
+        w[::7] = -3.3e38                          # one step of 2e37 down overflows there
+        kept = w.copy()
+        opt.learning_rate = 1e38
+        if numba:
+            assert opt.checks_update(w)
+            assert opt.update_if_finite(w, np.ones(n, np.float32)) is False
+        else:
+            assert not opt.checks_update(w)
+            with np.errstate(all="ignore"):
+                opt.apply(w, np.ones(n, np.float32))
+            w[...] = kept                         # what the model's copy does
+        np.testing.assert_array_equal(w, kept)
+        return opt.get_state()
+
+    fused, plain = refused_step(True), refused_step(False)
+    for k in plain:
+        np.testing.assert_array_equal(fused[k], plain[k])
+    assert not Adam(1e-2, weight_decay=0.1).checks_update(w0)   # decay moves p first
+
+    monkeypatch.setenv("ACTLOSS_NUMBA", "1")
     for numba in (True, False):
         model = Sequential([Dense(n // 64, activation="relu", input_dim=63), Dense(1)])
         model.compile(optimizer=Adam(1e-2), loss="mse")

@@ -10,8 +10,9 @@ BatchNormalization's moving statistics).
 One update (:meth:`Engine.apply_update`): copy the parameters, let the optimizer update them in
 place, then check that every parameter is finite. If one is not (NaN gradients, or a float32
 step that overflows, e.g. ``SGD(learning_rate=1e38)``) the copy is put back and the update
-reports failure: the model keeps its last finite weights. An optimizer that checks before it
-writes (the fused Adam kernel, :meth:`Optimizer.checks_update`) needs no copy. The
+reports failure: the model keeps its last finite weights. An optimizer that stages the new
+parameters and moves them only when all are finite (the fused Adam kernel,
+:meth:`Optimizer.checks_update`) needs no copy. The
 non-trainable positions are put back after every update, so the optimizer (weight decay
 included) never moves them.
 """
@@ -106,7 +107,7 @@ class Engine:
         """One optimizer update of the flat parameters; False (parameters unchanged) when it
         would leave a parameter NaN or infinite."""
         p = self.params
-        if optimizer.checks_update(p):   # it refuses a non-finite update itself: no copy
+        if optimizer.checks_update(p):   # it refuses a non-finite update itself: no copy of p
             kept = [p[a:b].copy() for a, b in self.fixed]
             applied = optimizer.update_if_finite(p, self.grads)
             for (a, b), old in zip(self.fixed, kept):

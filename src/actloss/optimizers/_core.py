@@ -272,15 +272,15 @@ class Optimizer:
 
     def checks_update(self, p) -> bool:
         """Whether :meth:`update_if_finite` on the flat parameters ``p`` refuses a non-finite
-        update by itself (the fused Adam kernel, without weight decay, which moves p first):
-        then the model keeps no copy of its weights to restore."""
+        update by itself (the fused Adam kernel stages the new parameters; not with weight
+        decay, which moves p first): then the model keeps no copy of its weights to restore."""
         return self._n is not None and self._kernel is not None and p.size == self._n \
             and not self.weight_decay
 
     def update_if_finite(self, p: np.ndarray, g: np.ndarray) -> bool:
-        """The model's form of :meth:`apply` where :meth:`checks_update` holds: False, with
-        nothing changed but the step counters, when the update would make a parameter NaN or
-        infinite."""
+        """The model's form of :meth:`apply` where :meth:`checks_update` holds (``g`` is
+        overwritten): False, with ``p`` unchanged, when the update would make a parameter NaN
+        or infinite (the moments advance, as on the NumPy path)."""
         return self._apply_flat(p, g)
 
     def _apply_flat(self, p: np.ndarray, g: np.ndarray):
@@ -301,7 +301,7 @@ class Optimizer:
             self._u_product *= self._hyper["beta_1"] * (1 - 0.5 * 0.96 ** self.iterations)
         if getattr(self, "_kernel", None) is not None and p.size == self._n:
             if not self._fused_adam(p, g, t, state, lr):
-                return False   # nothing moved: no moving average of this step either
+                return False   # p did not move: no moving average of this step either
         elif p.size * 5 < _numerics.PARALLEL_MIN:  # small models: one call, no thread hand-off
             self._elementwise(p, g, t, state, lr)
         else:
