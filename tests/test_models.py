@@ -279,6 +279,13 @@ def test_memmap_and_generator_inputs(tmp_path, rng):
     ha = a.fit(x, y, epochs=2, batch_size=8, verbose=0)
     hb = b.fit(ro, y, epochs=2, batch_size=8, verbose=0)
     np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
+    # a memmap's batches gather x, the targets and the weights by the same permutation
+    w = rng.uniform(0.5, 2, 50)
+    a, b = make(), make()
+    ha = a.fit(x, y, sample_weight=w, epochs=2, batch_size=8, verbose=0)
+    hb = b.fit(ro, y, sample_weight=w, epochs=2, batch_size=8, verbose=0)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(ha.history["accuracy"], hb.history["accuracy"], rtol=1e-6)
 
     def batches():
         for i in range(0, 50, 10):

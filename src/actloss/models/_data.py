@@ -171,14 +171,9 @@ class ArraySource:
                 yield X[a:b], T[a:b], None if W is None else W[a:b], [t[a:b] for t in MT]
                 continue
             # large data: gather each batch's rows (targets too, so nothing grows with n)
-            xb = self._gather(perm, a, b)
-            if perm is None:
-                yield xb, self.T[a:b], None if self.W is None else self.W[a:b], \
-                    [t[a:b] for t in self.MT]
-                continue
-            idx = perm[a:b]
-            yield xb, self.T[idx], None if self.W is None else self.W[idx], \
-                [t[idx] for t in self.MT]
+            rows = slice(a, b) if perm is None else perm[a:b]
+            yield self._gather(perm, a, b), self.T[rows], \
+                None if self.W is None else self.W[rows], [t[rows] for t in self.MT]
 
     def _gather(self, perm, a, b):
         buf = self.xbuf[:b - a]
