@@ -270,3 +270,33 @@ def test_lr_callbacks_refuse_a_schedule(xy, make):
     m.compile(optimizer=Adam(schedules.ExponentialDecay(0.1, 10, 0.5)), loss="mse")
     with pytest.raises(TypeError, match="created with a `LearningRateSchedule`"):
         m.fit(*xy, epochs=2, verbose=0, callbacks=[make()])
+
+
+@pytest.mark.parametrize("output, loss", [("softmax", "categorical_crossentropy"),
+                                          ("sigmoid", "binary_crossentropy"), ("linear", "mse")])
+def test_validation_outputs_are_what_predict_gives_before_epoch_end(rng, output, loss):
+    """actloss's on_validation_outputs: fit's own validation pass hands over its predictions,
+    bit for bit what model.predict returns for the same weights (at a fused softmax/sigmoid
+    output too, where the pass works on logits), before on_epoch_end."""
+    units = 3 if output == "softmax" else 1
+    x, xv = rng.standard_normal((50, 4)), rng.standard_normal((37, 4))
+    y = np.eye(3)[rng.integers(0, 3, 50)] if units == 3 else rng.integers(0, 2, (50, 1)) * 1.0
+    yv = np.eye(3)[rng.integers(0, 3, 37)] if units == 3 else rng.integers(0, 2, (37, 1)) * 1.0
+    set_random_seed(5)
+    m = Sequential([Dense(6, activation="tanh", input_shape=(4,)), Dense(units, activation=output)])
+    m.compile(optimizer="adam", loss=loss)
+    seen = []
+
+    class Watch(C.Callback):
+        def on_validation_outputs(self, epoch, y_pred):
+            seen.append(("outputs", epoch, y_pred.copy(), m.predict(xv, verbose=0)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(("end", epoch))
+
+    m.fit(x, y, epochs=3, batch_size=16, verbose=0, validation_data=(xv, yv),
+          callbacks=[C.Callback(), Watch()])
+    assert [s[:2] for s in seen] == [(k, e) for e in range(3) for k in ("outputs", "end")]
+    for _, _, given, predicted in seen[::2]:
+        assert given.shape == predicted.shape == (37, units) and given.dtype == predicted.dtype
+        np.testing.assert_array_equal(given, predicted)

@@ -103,11 +103,11 @@ def test_dask_local_cluster_gives_identical_numbers(serial, tmp_path):
 
 @pytest.mark.needs("dask")
 @pytest.mark.parametrize("start", ["forkserver", "spawn"])
-def test_local_cluster_takes_over_from_this_process_and_no_cell_runs_twice(serial, tmp_path,
+def test_local_cluster_shares_the_cells_with_this_process_and_none_runs_twice(serial, tmp_path,
                                                                              monkeypatch, start):
-    """--scheduler local: this process trains while the LocalCluster starts; the cluster gets
-    the cells left when it is up; each cell runs once, with the serial run's numbers. Also
-    where there is no fork server (the helper process is spawned)."""
+    """--scheduler local: this process trains from the back of the queue, from before the
+    LocalCluster is up, and the cluster's workers from the front; each cell runs once, with
+    the serial run's numbers. Also where there is no fork server (the helper is spawned)."""
     import multiprocessing
     import threading
 
@@ -118,26 +118,27 @@ def test_local_cluster_takes_over_from_this_process_and_no_cell_runs_twice(seria
         monkeypatch.setattr(_dask, "_start_fork_server",
                             lambda: multiprocessing.get_context("spawn"))
 
-    here, handed, handed_over = [], [], threading.Event()
-    take_all, real = _procs.Cells.take_all, ex.run_cell
+    here, handed, cluster_took_one = [], [], threading.Event()
+    front, real = _procs.Cells.front, ex.run_cell
 
-    def hand_over(queue):
-        cells = take_all(queue)
-        handed.extend(cells)
-        handed_over.set()
-        return cells
+    def hand_over(queue):  # only the relay takes from the front with a cluster
+        cell = front(queue)
+        if cell is not None:
+            handed.append(cell)
+            cluster_took_one.set()
+        return cell
 
     def run_here(cell, ds):  # this process's cells (the workers run _cell.run_cell)
         here.append(cell)
-        if not handed_over.wait(120):
-            raise RuntimeError("the cluster never took the cells left")
+        if not cluster_took_one.wait(120):  # so that the cluster gets some for certain
+            raise RuntimeError("the cluster never took a cell")
         return real(cell, ds)
 
-    monkeypatch.setattr(_procs.Cells, "take_all", hand_over)
+    monkeypatch.setattr(_procs.Cells, "front", hand_over)
     monkeypatch.setattr(ex, "run_cell", run_here)
     result = compare("moons", out=tmp_path, scheduler="local", jobs=2, **TINY)
-    assert len(here) == 1 and len(handed) == 3  # the first cell, then the cluster's turn
-    ran = sorted(cell_key(c) for c in here + handed)
+    assert here and handed and len(here) + len(handed) == 4
+    ran = sorted(cell_key(c) for c in here + handed)  # four distinct cells: each ran once
     assert ran == sorted(cell_key(c) for c, _ in result.cells)
     assert _numbers(result) == _numbers(serial)
 

@@ -15,6 +15,12 @@ class Callback:
     ``logs`` is a dict of floats: ``loss``, the metrics, and their ``val_`` versions.
     Batch hooks are only called for callbacks that override them, so they cost nothing otherwise.
 
+    An actloss extension, for a callback that wants a metric Keras does not have on the
+    validation data: ``on_validation_outputs(epoch, y_pred)``, if defined, receives the model's
+    predictions on the validation data from fit's own validation pass (what ``predict`` would
+    give), before ``on_epoch_end``; the array is reused, so copy what is kept. Keras has no such
+    hook (a Keras callback calls ``predict`` again: a second pass over the data).
+
     >>> class Count(Callback):
     ...     def on_epoch_end(self, epoch, logs=None):
     ...         print(epoch, sorted(logs))
@@ -65,6 +71,8 @@ class CallbackList:
                             or _overrides(cb, "on_batch_begin")]
         self.batch_end = [cb for cb in wants if _overrides(cb, "on_train_batch_end")
                           or _overrides(cb, "on_batch_end")]
+        self.validation_outputs = [cb for cb in self.callbacks
+                                   if callable(getattr(cb, "on_validation_outputs", None))]
 
     def call(self, hook: str, *args):
         for cb in self.callbacks:

@@ -109,7 +109,7 @@ def build_model(cell: dict, spec, n_features: int):
     return Sequential(layers)
 
 
-def _make_callbacks(spec, ds, y_val, x_sample, y_sample, y_sample_enc, epochs: int):
+def _make_callbacks(spec, y_val, x_sample, y_sample, y_sample_enc, epochs: int):
     """The diagnostics callback, then the metric callback, in the order fit must call them:
     the metric on the training sample reuses the predictions the diagnostics' pass made on
     that same sample when that epoch was diagnosed (one pass instead of two).
@@ -124,11 +124,15 @@ def _make_callbacks(spec, ds, y_val, x_sample, y_sample, y_sample_enc, epochs: i
     diagnostics = DiagnosticsCallback(x_sample, y_sample_enc, every=every)
 
     class MetricCallback(Callback):
-        """The task's metric on the training sample and on the validation set, every epoch."""
+        """The task's metric on the training sample and on the validation set, every epoch;
+        the validation predictions are those of fit's own validation pass."""
 
         def __init__(self):
             super().__init__()
             self.values = {"metric": [], "val_metric": []}
+
+        def on_validation_outputs(self, epoch, y_pred):
+            self.values["val_metric"].append(metric(spec, y_val, y_pred))
 
         def on_epoch_end(self, epoch, logs=None):
             # predict: inference mode, leaves the training state alone, as fit's own
@@ -137,7 +141,6 @@ def _make_callbacks(spec, ds, y_val, x_sample, y_sample, y_sample_enc, epochs: i
             recorded = diagnostics.epochs and diagnostics.epochs[-1] == epoch
             out = diagnostics.outputs if recorded else predict(self.model, x_sample)
             self.values["metric"].append(metric(spec, y_sample, out))
-            self.values["val_metric"].append(metric(spec, y_val, predict(self.model, ds.x_val)))
 
     return diagnostics, MetricCallback()
 
@@ -197,7 +200,7 @@ def _train(cell: dict, ds) -> dict:
     loss = L.get(cell["loss"])
     model.compile(optimizer=optimizer, loss=loss)
     n = min(TRAIN_SAMPLE, len(ds.x_train))
-    diag_cb, metric_cb = _make_callbacks(spec, ds, ds.y_val, ds.x_train[:n], ds.y_train[:n],
+    diag_cb, metric_cb = _make_callbacks(spec, ds.y_val, ds.x_train[:n], ds.y_train[:n],
                                          y_train[:n], cell["epochs"])
     history = model.fit(ds.x_train, y_train, epochs=cell["epochs"],
                         batch_size=cell["batch_size"], verbose=0,

@@ -5,10 +5,10 @@ the caller writes each one to disk at once. A cell's result never depends on the
 :func:`run_cell` seeds everything inside the cell, and the data set is the same arrays
 everywhere (sent with each cell to a process pool, scattered once to a Dask cluster).
 
-This process always trains too: with ``jobs`` local processes it is one of them, taking cells
-from the back of the queue while a dispatcher thread hands the workers theirs from the front,
-one at a time; with ``scheduler="local"`` it trains while the LocalCluster starts (see
-:mod:`._dask`), which then gets every cell left. Workers are sent :func:`_cell.run_cell` (it
+This process always trains too, taking cells from the back of the queue while a dispatcher
+thread hands the workers theirs from the front, one at a time: with ``jobs`` local processes
+it is one of them; with ``scheduler="local"`` it trains beside the LocalCluster's workers,
+from before the cluster is up (see :mod:`._dask`). Workers are sent :func:`_cell.run_cell` (it
 pickles by reference); this process calls this module's ``run_cell``, which tests may replace.
 
 Workers never outlive the command: each process-pool worker asks the kernel to kill it when
@@ -54,8 +54,8 @@ def prepare(scheduler: str | None = None) -> None:
 
 def describe(jobs: int = 1, scheduler: str | None = None) -> str:
     if scheduler == "local":
-        return (f"a local Dask cluster of {jobs or os.cpu_count()} worker processes (this "
-                f"process trains while it starts)")
+        return (f"a local Dask cluster of {jobs or os.cpu_count()} worker processes and "
+                f"this process")
     if scheduler:
         return f"the Dask cluster at {scheduler}"
     return "this process" if jobs <= 1 else f"{jobs} local processes"
@@ -114,7 +114,7 @@ def _processes(cells, ds, jobs: int):
         feeder = threading.Thread(target=_feed_pool, name="actloss-feed-pool", daemon=True,
                                   args=(pool, workers, ds, queue, running, results, stop))
         feeder.start()
-        yield from gather(queue, ds, len(cells), results, lambda: True, run_cell)
+        yield from gather(queue, ds, len(cells), results, run_cell)
     except BaseException:  # Ctrl-C, an error, or the caller stopped early: do not wait
         stop.set()
         _terminate(pool)

@@ -85,23 +85,17 @@ class Cells:
         with self._lock:
             self._cells.appendleft(cell)
 
-    def take_all(self) -> list:
-        with self._lock:
-            taken = list(self._cells)
-            self._cells.clear()
-            return taken
 
-
-def gather(queue: Cells, ds, total: int, results: SimpleQueue, train_here, run_cell):
+def gather(queue: Cells, ds, total: int, results: SimpleQueue, run_cell):
     """Yield ``total`` (cell, result) pairs: this process trains cells from the back of
-    ``queue`` with ``run_cell`` while ``train_here()`` says so, and between cells passes on
-    what the dispatcher thread put into ``results`` (a pair, or an exception, raised here)."""
+    ``queue`` with ``run_cell``, and between cells passes on what the dispatcher thread put
+    into ``results`` (a pair, or an exception, raised here)."""
     given = 0
     while given < total:
         try:
             message = results.get_nowait()
         except Empty:
-            cell = queue.back() if train_here() else None
+            cell = queue.back()
             if cell is not None:
                 given += 1
                 yield cell, run_cell(cell, ds)

@@ -96,9 +96,11 @@ def _train_step(model, xb, tb, wb, mt, metrics):
     return loss, True
 
 
-def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress=None):
+def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress=None,
+                       outputs=None):
     """Loss and metrics (training=False) on prepared arrays; returns a logs dict. ``kernel``:
-    the loss kernel for these targets (or None); ``progress``: a Progbar, updated per chunk."""
+    the loss kernel for these targets (or None); ``progress``: a Progbar, updated per chunk;
+    ``outputs``: a list, which receives the predictions (one array) when given."""
     engine = model._engine
     n = len(T)
     chunk = chunk or engine.eval_chunk()
@@ -112,10 +114,14 @@ def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress
         h, _ = engine.forward(xb, None)  # None: inference, logits kept at a fused output
         with np.errstate(all="ignore"):
             values[a:a + chunk] = kernel(h, T[a:a + chunk], None, "none", grad=False)[0]
-            p = _output_probs(model, h) if metrics else None
+            p = _output_probs(model, h) if metrics or outputs is not None else None
         if metrics:
             for metric, t in zip(metrics, MT):
                 metric.update_state(t[a:a + chunk], p)
+        if outputs is not None:
+            if not outputs:
+                outputs.append(np.empty((n, *p.shape[1:]), p.dtype))
+            outputs[0][a:a + chunk] = p
         if progress is not None:
             seen = min(a + chunk, n)
             progress.update(step + 1, _eval_logs(engine, kernel, T, values, W, seen, metrics))
@@ -369,8 +375,11 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
                 break
             logs = {"loss": total / seen, **{metric.name: metric.result() for metric in metrics}}
             if val is not None and _validate_now(epoch, validation_freq):
-                vlogs = _evaluate_prepared(model, *val, val_metrics)
+                outputs = [] if cbl.validation_outputs else None
+                vlogs = _evaluate_prepared(model, *val, val_metrics, outputs=outputs)
                 logs.update({"val_" + k: v for k, v in vlogs.items()})
+                for cb in cbl.validation_outputs:
+                    cb.on_validation_outputs(epoch, outputs[0])
             cbl.call("on_epoch_end", epoch, logs)
             if diverged or model.stop_training:
                 break
