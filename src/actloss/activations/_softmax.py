@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _fast32
-from .._numerics import run_parts, work_dtype
+from .._numerics import BLOCK, run_parts, work_dtype
 from .._validation import check_number
 from ._base import Activation
 
-_ROWS = 1 << 15  # elements per chunk of rows: the wide scratch stays in cache
 
 
 def _check_axis(axis):
@@ -109,7 +108,7 @@ def _rowwise(kernel, x, axis, out=None, g=None):
                   rows.shape[0], unit=1, weight=k)
     todo = np.flatnonzero(~done)  # rows the compiled kernel left (non-finite), or all of them
     work = work_dtype(x.dtype)
-    step = max(1, _ROWS // k)
+    step = max(1, BLOCK // k)  # rows per chunk: the wide scratch of one block
 
     def part(lo, hi):
         with np.errstate(all="ignore"):

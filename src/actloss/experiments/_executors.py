@@ -31,7 +31,7 @@ from queue import SimpleQueue
 
 from . import _cell, _dask
 from ._cell import run_cell
-from ._procs import Cells, failed, gather, init_worker, single_threaded_children
+from ._procs import Cells, arranged, failed, gather, init_worker, single_threaded_children
 
 
 def _terminate(pool) -> None:
@@ -103,7 +103,7 @@ def _processes(cells, ds, jobs: int):
     # a cell's copy goes through the pool's queue instead, in a few milliseconds.
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
                                initargs=(os.getpid(),))
-    queue, results, stop = Cells(cells), SimpleQueue(), threading.Event()
+    queue, results, stop = Cells(arranged(cells, workers)), SimpleQueue(), threading.Event()
     running = {}
     try:
         with single_threaded_children():  # the workers start during the first submits
