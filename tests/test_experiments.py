@@ -143,6 +143,22 @@ def test_local_cluster_shares_the_cells_with_this_process_and_none_runs_twice(se
     assert _numbers(result) == _numbers(serial)
 
 
+def test_cells_are_arranged_costliest_at_both_ends_cheapest_where_the_sides_meet(monkeypatch):
+    from actloss.experiments import _procs
+
+    monkeypatch.setattr(_procs, "activation_costs",
+                        lambda cells: {"tanh": 3.0, "sigmoid": 2.0, "relu": 1.0})
+    cells = [{"activation": a, "seed": s} for a in ("sigmoid", "relu", "tanh") for s in range(3)]
+    name = [(c["activation"][0], c["seed"]) for c in _procs.arranged(cells, workers=1)]
+    # one worker from the front, this process from the back: the deal alternates
+    assert name == [("t", 0), ("t", 2), ("s", 1), ("r", 0), ("r", 2), ("r", 1), ("s", 2),
+                    ("s", 0), ("t", 1)]
+    two = [c["activation"] for c in _procs.arranged(cells, workers=2)]
+    assert two[:2] == ["tanh", "tanh"] and two[-1] == "tanh" and set(two[4:7]) == {"relu"}
+    assert sorted(map(str, _procs.arranged(cells, workers=2))) == sorted(map(str, cells))
+    assert _procs.arranged(cells[:2], workers=1) == cells[:2]  # nothing to arrange
+
+
 @pytest.mark.needs("data")
 def test_grid_validates_names_and_tasks():
     ds = datasets.load("moons", n_samples=40)
