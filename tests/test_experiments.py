@@ -159,6 +159,51 @@ def test_cells_are_arranged_costliest_at_both_ends_cheapest_where_the_sides_meet
     assert _procs.arranged(cells[:2], workers=1) == cells[:2]  # nothing to arrange
 
 
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(),
+                    reason="no fork server on this platform")
+@pytest.mark.parametrize("preload_exit", [True, False])
+def test_the_fork_server_leaves_without_tearing_down_its_imports(tmp_path, preload_exit):
+    """The lab's fork server imports _forkserver_exit last: when the command has gone it exits
+    at once, so the atexit handlers of what it imported before (distributed's, NumPy's) never
+    run. Without it (the control) they do."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import actloss
+
+    (tmp_path / "marker_at_exit.py").write_text(
+        "import atexit, pathlib\n"
+        f"atexit.register(pathlib.Path({str(tmp_path / 'ran')!r}).write_text, 'x')\n")
+    preload = ["marker_at_exit"] + (["actloss.experiments._forkserver_exit"] if preload_exit
+                                    else [])
+    script = f"""
+import multiprocessing, os
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload({preload!r})
+    from multiprocessing import forkserver
+    forkserver.ensure_running()
+    server = forkserver._forkserver
+    pid = server._forkserver_pid
+    p = ctx.Process(target=print)   # a child: the server has done its imports
+    p.start(); p.join()
+    os.close(server._forkserver_alive_fd)  # what the command's exit does
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+    (tmp_path / "main.py").write_text(script)
+    # the server is a new interpreter: it finds modules through PYTHONPATH (its preload
+    # skips what it cannot import), so both folders go there, actloss's checkout too
+    path = os.pathsep.join([str(tmp_path), str(Path(actloss.__file__).parents[1])])
+    done = subprocess.run([sys.executable, str(tmp_path / "main.py")], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": path})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "0"
+    assert (tmp_path / "ran").exists() is not preload_exit
+
+
 @pytest.mark.needs("data")
 def test_grid_validates_names_and_tasks():
     ds = datasets.load("moons", n_samples=40)

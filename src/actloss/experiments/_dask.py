@@ -37,7 +37,8 @@ from ._procs import (Cells, arranged, die_with_parent, failed, gather,
 # by each of them.
 _PRELOAD = ("distributed", "threadpoolctl", "actloss.experiments._dask",
             "actloss.experiments._cell", "actloss.models", "actloss.layers",
-            "actloss.callbacks", "actloss.optimizers", "actloss.diagnostics._callback")
+            "actloss.callbacks", "actloss.optimizers", "actloss.diagnostics._callback",
+            "actloss.experiments._forkserver_exit")
 
 _MISSING = "--scheduler needs Dask distributed: pip install 'actloss[dask]'"
 
