@@ -105,9 +105,9 @@ def test_dask_local_cluster_gives_identical_numbers(serial, tmp_path):
 @pytest.mark.parametrize("start", ["forkserver", "spawn"])
 def test_local_cluster_shares_the_cells_with_this_process_and_none_runs_twice(serial, tmp_path,
                                                                              monkeypatch, start):
-    """--scheduler local: this process trains from the back of the queue, from before the
-    LocalCluster is up, and the cluster's workers from the front; each cell runs once, with
-    the serial run's numbers. Also where there is no fork server (the helper is spawned)."""
+    """--scheduler local: this process trains cells from before the LocalCluster is up, and
+    the cluster's workers share the rest with it; each cell runs once, with the serial run's
+    numbers. Also where there is no fork server (the helper is spawned)."""
     import multiprocessing
     import threading
 
@@ -119,11 +119,11 @@ def test_local_cluster_shares_the_cells_with_this_process_and_none_runs_twice(se
                             lambda: multiprocessing.get_context("spawn"))
 
     here, handed, cluster_took_one = [], [], threading.Event()
-    front, real = _procs.Cells.front, ex.run_cell
+    take, real = _procs.Cells.take, ex.run_cell
 
-    def hand_over(queue):  # only the relay takes from the front with a cluster
-        cell = front(queue)
-        if cell is not None:
+    def hand_over(queue):  # the relay thread's takes go to the cluster
+        cell = take(queue)
+        if cell is not None and threading.current_thread() is not threading.main_thread():
             handed.append(cell)
             cluster_took_one.set()
         return cell
@@ -134,7 +134,7 @@ def test_local_cluster_shares_the_cells_with_this_process_and_none_runs_twice(se
             raise RuntimeError("the cluster never took a cell")
         return real(cell, ds)
 
-    monkeypatch.setattr(_procs.Cells, "front", hand_over)
+    monkeypatch.setattr(_procs.Cells, "take", hand_over)
     monkeypatch.setattr(ex, "run_cell", run_here)
     result = compare("moons", out=tmp_path, scheduler="local", jobs=2, **TINY)
     assert here and handed and len(here) + len(handed) == 4
@@ -143,20 +143,15 @@ def test_local_cluster_shares_the_cells_with_this_process_and_none_runs_twice(se
     assert _numbers(result) == _numbers(serial)
 
 
-def test_cells_are_arranged_costliest_at_both_ends_cheapest_where_the_sides_meet(monkeypatch):
+def test_cells_run_costliest_first_so_the_last_ones_are_short(monkeypatch):
     from actloss.experiments import _procs
 
     monkeypatch.setattr(_procs, "activation_costs",
                         lambda cells: {"tanh": 3.0, "sigmoid": 2.0, "relu": 1.0})
     cells = [{"activation": a, "seed": s} for a in ("sigmoid", "relu", "tanh") for s in range(3)]
-    name = [(c["activation"][0], c["seed"]) for c in _procs.arranged(cells, workers=1)]
-    # one worker from the front, this process from the back: the deal alternates
-    assert name == [("t", 0), ("t", 2), ("s", 1), ("r", 0), ("r", 2), ("r", 1), ("s", 2),
-                    ("s", 0), ("t", 1)]
-    two = [c["activation"] for c in _procs.arranged(cells, workers=2)]
-    assert two[:2] == ["tanh", "tanh"] and two[-1] == "tanh" and set(two[4:7]) == {"relu"}
-    assert sorted(map(str, _procs.arranged(cells, workers=2))) == sorted(map(str, cells))
-    assert _procs.arranged(cells[:2], workers=1) == cells[:2]  # nothing to arrange
+    order = [(c["activation"], c["seed"]) for c in _procs.costliest_first(cells)]
+    assert order == [(a, s) for a in ("tanh", "sigmoid", "relu") for s in range(3)]
+    assert _procs.costliest_first(cells[:2]) == cells[:2]  # nothing to order
 
 
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(),

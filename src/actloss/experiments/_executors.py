@@ -5,10 +5,10 @@ the caller writes each one to disk at once. A cell's result never depends on the
 :func:`run_cell` seeds everything inside the cell, and the data set is the same arrays
 everywhere (sent with each cell to a process pool, scattered once to a Dask cluster).
 
-This process always trains too, taking cells from the back of the queue while a dispatcher
-thread hands the workers theirs from the front, one at a time: with ``jobs`` local processes
-it is one of them; with ``scheduler="local"`` it trains beside the LocalCluster's workers,
-from before the cluster is up (see :mod:`._dask`). Workers are sent :func:`_cell.run_cell` (it
+This process always trains too, taking cells from the queue (costliest first) while a
+dispatcher thread hands the workers theirs, one at a time: with ``jobs`` local processes it is
+one of them; with ``scheduler="local"`` it trains beside the LocalCluster's workers, from
+before the cluster is up (see :mod:`._dask`). Workers are sent :func:`_cell.run_cell` (it
 pickles by reference); this process calls this module's ``run_cell``, which tests may replace.
 
 Workers never outlive the command: each process-pool worker asks the kernel to kill it when
@@ -31,7 +31,7 @@ from queue import SimpleQueue
 
 from . import _cell, _dask
 from ._cell import run_cell
-from ._procs import Cells, arranged, failed, gather, init_worker, single_threaded_children
+from ._procs import Cells, costliest_first, failed, gather, init_worker, single_threaded_children
 
 
 def _terminate(pool) -> None:
@@ -89,11 +89,11 @@ def _result(future) -> dict:
 
 def _processes(cells, ds, jobs: int):
     """``jobs`` processes: this one and ``jobs - 1`` workers. A dispatcher thread hands each
-    worker its next cell from the front of the queue as soon as it finishes one (a pool that
-    queues cells ahead committed them to a busy worker, and this process, done with its
-    share, waited 1.5 s of a 4.6 s grid for them); this process trains cells from the back
-    meanwhile: it has actloss imported already, so it works while the workers start, and one
-    process fewer is started."""
+    worker its next cell from the queue as soon as it finishes one (a pool that queues cells
+    ahead committed them to a busy worker, and this process, done with its share, waited
+    1.5 s of a 4.6 s grid for them); this process trains cells from the same queue meanwhile:
+    it has actloss imported already, so it works while the workers start, and one process
+    fewer is started."""
     # spawn: a clean interpreter per worker (no forked locks or threads), the same on every OS
     context = multiprocessing.get_context("spawn")
     workers = jobs - 1
@@ -103,12 +103,12 @@ def _processes(cells, ds, jobs: int):
     # a cell's copy goes through the pool's queue instead, in a few milliseconds.
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
                                initargs=(os.getpid(),))
-    queue, results, stop = Cells(arranged(cells, workers)), SimpleQueue(), threading.Event()
+    queue, results, stop = Cells(costliest_first(cells)), SimpleQueue(), threading.Event()
     running = {}
     try:
         with single_threaded_children():  # the workers start during the first submits
             for _ in range(workers):
-                cell = queue.front()
+                cell = queue.take()
                 if cell is not None:
                     running[pool.submit(_cell.run_cell, cell, ds)] = cell
         feeder = threading.Thread(target=_feed_pool, name="actloss-feed-pool", daemon=True,
@@ -132,7 +132,7 @@ def _feed_pool(pool, workers: int, ds, queue: Cells, running: dict, results: Sim
             for future in finished:
                 results.put((running.pop(future), _result(future)))
             while len(running) < workers and not stop.is_set():
-                cell = queue.front()
+                cell = queue.take()
                 if cell is None:
                     break
                 try:
