@@ -18,9 +18,10 @@ Integers and bools are computed as float64. Overflow to inf, underflow to 0 and 
 undefined product are results, never warnings.
 
 Evaluation: :func:`blockwise` casts blocks of ``BLOCK`` elements to the working precision (the
-wide scratch stays in cache, and on glibc's heap: no full-size wide copy), and arrays of a million elements or more
-are split over two threads (NumPy releases the GIL). The optional Numba loops for large float32
-arrays (:mod:`actloss._fast32`) compute in float64 too: the same policy, compiled.
+wide scratch stays in cache and on glibc's heap; no full-size wide copy), and arrays of a
+million elements or more are split over two threads (NumPy releases the GIL). The optional
+Numba loops for large float32 arrays (:mod:`actloss._fast32`) compute in float64 too: the
+same policy, compiled.
 
 ``scipy.special`` costs tens of milliseconds to import, so it is reached through
 :func:`special` on first use, which keeps ``import actloss`` lean.

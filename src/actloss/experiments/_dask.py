@@ -4,8 +4,9 @@
 and imports distributed and actloss (:data:`_PRELOAD`); a helper process forked from it (so
 with nothing left to import) starts the LocalCluster, whose workers are forked from that same
 server. This process trains cells all along; once the cluster is up, a relay thread hands it
-cells too, one per worker at a time, and passes its results on. (When the cluster took every cell left instead, this process idled through the
-last cells: 1.9 s of a 5.3 s digits grid on 2 cores, measured.) Measured on 2 busy cores
+cells too, one per worker at a time, and passes its results on. (When the cluster took every
+cell left instead, this process idled through the last cells: 1.9 s of a 5.3 s digits grid on
+2 cores, measured.) Measured on 2 busy cores
 against the cluster in this process: no 0.6 s import of distributed here, competing for this
 process's interpreter lock with the cells it trains, and no 0.25 s of tearing that import
 down when the command exits (the helper leaves with ``os._exit``, as multiprocessing's
