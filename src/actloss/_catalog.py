@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._formula import latex_to_text
 from ._validation import check_params
 
 METADATA = ("formula", "derivative_formula", "output_range", "pros", "cons", "reference",
@@ -107,6 +108,17 @@ class CatalogEntry:
     @property
     def param_aliases(self) -> dict:
         return dict(self._param_aliases)
+
+    @property
+    def formula_text(self) -> str:
+        """:attr:`formula` as Unicode text, for a terminal or a page without a TeX renderer:
+        ``'σ(x) = 1/(1 + e⁻ˣ)'`` for sigmoid's ``\\sigma(x) = \\frac{1}{1 + e^{-x}}``."""
+        return latex_to_text(self.formula)
+
+    @property
+    def derivative_formula_text(self) -> str:
+        """:attr:`derivative_formula` as Unicode text (see :attr:`formula_text`)."""
+        return latex_to_text(self.derivative_formula)
 
     def metadata(self) -> dict:
         """The documentation fields and properties as a plain dict (for docs and the CLI)."""

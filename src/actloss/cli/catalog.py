@@ -6,7 +6,7 @@ import argparse
 import textwrap
 
 from . import CLIError
-from ._text import latex_to_text, table, width
+from ._text import table, width
 
 
 def _registries():
@@ -90,8 +90,8 @@ def explain(obj, latex: bool = False, max_width: int | None = None) -> str:
     out = [f"{obj.name} ({kind})", textwrap.fill(obj.summary, max_width, initial_indent="  ",
                                                  subsequent_indent="  "), "",
            field("parameters:", params),
-           field("formula:", latex_to_text(obj.formula)),
-           field("derivative:", latex_to_text(obj.derivative_formula))]
+           field("formula:", obj.formula_text),
+           field("derivative:", obj.derivative_formula_text)]
     if latex:
         out += [field("LaTeX:", obj.formula), field("LaTeX:", obj.derivative_formula)]
     out.append(field("range:", obj.output_range))

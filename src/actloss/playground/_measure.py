@@ -36,7 +36,8 @@ def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201)
             df = act.vjp(pair, np.tile([1.0, 0.0], (n, 1)))[:, 0]
             note = f"{act.name} is not elementwise: its first output for the input (x, 0)"
     return json_ready({"name": act.name, "x": x, "f": f, "df": df, "note": note,
-                       "formula": act.formula, "derivative_formula": act.derivative_formula})
+                       "formula": act.formula_text,
+                       "derivative_formula": act.derivative_formula_text})
 
 
 def _csv_columns(data: bytes) -> list[str]:

@@ -256,7 +256,7 @@ function drawActivation(c) {
   g.fillText("-5", pad, canvas.height - 6); g.fillText("5", pad + w - 8, canvas.height - 6);
   g.fillStyle = COLORS[1]; g.fillText(`${c.name}(x)`, pad + 40, canvas.height - 6);
   g.fillStyle = COLORS[0]; g.fillText(`${c.name}'(x) (dashed)`, pad + 130, canvas.height - 6);
-  $("act-info").textContent = c.note || `${c.formula} (LaTeX)`;
+  $("act-info").textContent = c.note || `${c.formula};  ${c.derivative_formula}`;
   if ($("curve-name").value !== c.name) $("curve-name").value = c.name;
 }
 
