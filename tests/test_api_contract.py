@@ -92,18 +92,6 @@ def test_optional_extras_and_scipy_special_are_imported_lazily():
     assert "HEAVY=\n" in out.stdout, out.stdout
 
 
-def test_the_command_line_parses_its_arguments_before_importing_numpy():
-    """``actloss compare --scheduler local`` starts the cluster's fork server right after
-    parsing (its imports then overlap the command's): nothing before that imports NumPy."""
-    script = ("import sys, actloss, actloss.cli, actloss._forkserver; "
-              "actloss.cli.build_parser().parse_args(['compare', '--dataset', 'digits']); "
-              "print('numpy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         env=_env(), timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False"
-
-
 # --------------------------------------------------------------------------------------------
 # Activations
 # --------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ import pytest
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src"
 # README "Layout", lowest tier first: a module may import only from its own tier or lower ones.
 TIERS = [
-    {"_config", "_registry", "_numerics", "_validation", "_formula", "_catalog", "_forkserver",
-     "_jit", "_fast32", "_fast32_numba", "__init__", "__main__"},
+    {"_config", "_registry", "_numerics", "_validation", "_formula", "_catalog", "_jit",
+     "_fast32", "_fast32_numba", "__init__", "__main__"},
     {"activations", "losses"},
     {"initializers", "regularizers", "optimizers", "callbacks", "metrics", "utils"},
     {"layers"},

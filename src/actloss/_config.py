@@ -1,7 +1,8 @@
-"""Global settings: the default float type of models (Keras's ``floatx``). No NumPy import
-here: ``import actloss`` (and the command line's argument parsing) does not need it."""
+"""Global settings: the default float type of models (Keras's ``floatx``)."""
 
-_FLOATX = ("float16", "float32", "float64")
+import numpy as np
+
+_FLOATX = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
 _state = {"floatx": "float32"}
 
 
@@ -24,8 +25,5 @@ def set_floatx(value: str) -> None:
     _state["floatx"] = value
 
 
-def floatx_dtype():
-    """The NumPy dtype of :func:`floatx`."""
-    import numpy as np
-
-    return np.dtype(_state["floatx"])
+def floatx_dtype() -> np.dtype:
+    return np.dtype(_FLOATX[_state["floatx"]])

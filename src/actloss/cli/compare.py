@@ -83,9 +83,6 @@ def run_comparison(args, **overrides):
 
 
 def run(args) -> int:
-    if args.scheduler == "local":  # its imports overlap this command's from here on
-        from .._forkserver import prestart
-        prestart()
     result = run_comparison(args)
     print()
     from ._text import ranking_table

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from ._lab import jobs, positive_int, require_extra
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "selu")
@@ -30,8 +32,6 @@ def add_parser(sub) -> None:
 
 def tutorial() -> str:
     """The tutorials' first network, exactly as they write it (with actloss imports)."""
-    import numpy as np
-
     from ..layers import Dense
     from ..models import Sequential
     from ..optimizers import Adam

@@ -1,7 +1,7 @@
 """Cells on a Dask cluster: a ``LocalCluster`` started for the command, or a running one.
 
 ``scheduler="local"``: this process never imports distributed. A fork server starts at once
-and imports distributed and actloss (:data:`actloss._forkserver.PRELOAD`); a helper process forked from it (so
+and imports distributed and actloss (:data:`_PRELOAD`); a helper process forked from it (so
 with nothing left to import) starts the LocalCluster, whose workers are forked from that same
 server. This process trains cells all along; once the cluster is up, a relay thread hands it
 cells too, one per worker at a time, and passes its results on. (When the cluster took every
@@ -19,6 +19,7 @@ with their nannies in the helper; Ctrl-C or an error here closes the cluster.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import multiprocessing
 import os
 import signal
@@ -28,16 +29,38 @@ from contextlib import contextmanager
 from queue import SimpleQueue
 
 from . import _cell
-from .._forkserver import PRELOAD, dask_installed, start as _start_fork_server
-from ._procs import Cells, costliest_first, die_with_parent, failed, gather
+from ._procs import (Cells, costliest_first, die_with_parent, failed, gather,
+                     single_threaded_children)
+
+# What the helper and a cell need, imported once by the fork server that starts the helper
+# and the LocalCluster's workers (distributed first, as Dask itself preloads it) instead of
+# by each of them.
+_PRELOAD = ("distributed", "threadpoolctl", "actloss.experiments._dask",
+            "actloss.experiments._cell", "actloss.models", "actloss.layers",
+            "actloss.callbacks", "actloss.optimizers", "actloss.diagnostics._callback",
+            "actloss.experiments._forkserver_exit")
 
 _MISSING = "--scheduler needs Dask distributed: pip install 'actloss[dask]'"
+
+
+def _installed() -> bool:
+    try:
+        return importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def prestart() -> None:
+    """Start the fork server of a LocalCluster now (:func:`_start_fork_server`), before the
+    data are loaded: its imports take a second, on a core that is idle meanwhile."""
+    if _installed():
+        _start_fork_server()
 
 
 def run(cells, ds, scheduler: str, jobs: int, run_here):
     """Yield ``(cell, result)`` as cells finish on the cluster (or, while a LocalCluster
     starts, here with ``run_here``)."""
-    if not dask_installed():
+    if not _installed():
         raise ImportError(_MISSING)
     if scheduler == "local":
         yield from _local(cells, ds, jobs or os.cpu_count() or 1, run_here)
@@ -68,6 +91,21 @@ def _remote(cells, ds, scheduler: str):
 
 
 # ---------------------------------------------------------------------------- this process
+def _start_fork_server():
+    """The multiprocessing context whose processes fork from a server that has imported
+    :data:`_PRELOAD` (started now, with one BLAS thread, so in everything it forks); spawn
+    where the platform has no fork server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(_PRELOAD))
+    with single_threaded_children():
+        forkserver.ensure_running()
+    return context
+
+
 def _local(cells, ds, n_workers: int, run_here):
     context = _start_fork_server()
     here, there = context.Pipe()
@@ -161,7 +199,7 @@ def _relay(helper, conn, there, ds, queue: Cells, results: SimpleQueue, n_worker
 def _dask_settings():
     """Dask's settings for the LocalCluster's worker processes.
 
-    They fork from the fork server that has imported :data:`actloss._forkserver.PRELOAD` (with Dask's default,
+    They fork from the fork server that has imported :data:`_PRELOAD` (with Dask's default,
     ``spawn``, each worker imported distributed and actloss itself: 1.5 s more measured on 2
     busy cores). Without Dask's ``MALLOC_TRIM_THRESHOLD_=65536``: glibc then gives memory
     back to the system at nearly every free of a layer's arrays, and a digits cell ran 1.4 to
@@ -186,7 +224,7 @@ def _dask_settings():
         if forks and not _reuse_fork_server():  # a server of its own, with this preload
             from distributed.utils import get_mp_context
 
-            get_mp_context().set_forkserver_preload(list(PRELOAD))  # after Dask's choice
+            get_mp_context().set_forkserver_preload(list(_PRELOAD))  # after Dask's choice
         yield
 
 

@@ -31,8 +31,7 @@ from queue import SimpleQueue
 
 from . import _cell, _dask
 from ._cell import run_cell
-from .._forkserver import prestart, single_threaded_children
-from ._procs import Cells, costliest_first, failed, gather, init_worker
+from ._procs import Cells, costliest_first, failed, gather, init_worker, single_threaded_children
 
 
 def _terminate(pool) -> None:
@@ -48,9 +47,9 @@ def _terminate(pool) -> None:
 
 def prepare(scheduler: str | None = None) -> None:
     """Start what the executor will need, before the caller loads the data: a LocalCluster's
-    fork server (see :func:`actloss._forkserver.prestart`)."""
+    fork server (see :func:`._dask.prestart`)."""
     if scheduler == "local":
-        prestart()
+        _dask.prestart()
 
 
 def describe(jobs: int = 1, scheduler: str | None = None) -> str:

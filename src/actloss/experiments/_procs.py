@@ -12,11 +12,15 @@ import sys
 import threading
 import time
 import timeit
+from contextlib import contextmanager
 from queue import Empty, SimpleQueue
 
 import numpy as np
 
 from ._cell import clean
+
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def failed(exc: BaseException) -> dict:
     """The result of a cell that could not run (its worker died, the cluster lost it)."""
@@ -48,6 +52,21 @@ def init_worker(parent_pid: int) -> None:
     """In a worker process: ignore Ctrl-C (the parent decides) and die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent_pid)
+
+
+@contextmanager
+def single_threaded_children():
+    """One BLAS/OpenMP thread in the processes started inside (they read it at start-up)."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def activation_costs(cells) -> dict:
