@@ -100,7 +100,8 @@ def _evaluate_prepared(model, kernel, X, T, W, MT, metrics, chunk=None, progress
                        outputs=None):
     """Loss and metrics (training=False) on prepared arrays; returns a logs dict. ``kernel``:
     the loss kernel for these targets (or None); ``progress``: a Progbar, updated per chunk;
-    ``outputs``: a list, which receives the predictions (one array) when given."""
+    ``outputs``: a list that receives the predictions when given: into its one array, created
+    at the first call (fit passes the same list every epoch)."""
     engine = model._engine
     n = len(T)
     chunk = chunk or engine.eval_chunk()
@@ -337,6 +338,7 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
     state = {"interrupted": False}
     previous = _install_sigint(state)
     model.stop_training = False
+    outputs = [] if cbl.validation_outputs else None  # the validation predictions' array
     errstate = np.errstate(all="ignore")
     errstate.__enter__()  # divergence is detected and reported below, without NumPy's warnings
     blas = _small_gemm_limit(model, source, epochs - initial_epoch)
@@ -375,7 +377,6 @@ def _loop(model, source, val, metrics, val_metrics, epochs, initial_epoch, verbo
                 break
             logs = {"loss": total / seen, **{metric.name: metric.result() for metric in metrics}}
             if val is not None and _validate_now(epoch, validation_freq):
-                outputs = [] if cbl.validation_outputs else None
                 vlogs = _evaluate_prepared(model, *val, val_metrics, outputs=outputs)
                 logs.update({"val_" + k: v for k, v in vlogs.items()})
                 for cb in cbl.validation_outputs:
