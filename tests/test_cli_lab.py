@@ -21,6 +21,20 @@ def test_help_has_an_example(command, capsys):
     assert "Example: actloss " + command in capsys.readouterr().out
 
 
+@pytest.mark.needs("data")  # digits come with scikit-learn
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    """``make demo``'s command, at one epoch: the tutorial network, then the digits grid (every
+    cell trained), the ranked table and the report. A broken demo went unnoticed for three
+    stops while only its --help was tested."""
+    out = tmp_path / "demo"
+    assert main(["demo", "--epochs", "1", "--jobs", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("1. ") and f"Report: {out / 'report.html'}" in printed
+    rows = json.loads((out / "results.json").read_text())["cells"]
+    assert len(rows) == 21 and all(r["status"] == "ok" for r in rows)
+    assert (out / "report.html").stat().st_size > 0
+
+
 @pytest.mark.needs("plot")
 def test_plot_writes_only_under_out(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

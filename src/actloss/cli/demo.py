@@ -65,13 +65,18 @@ def run(args) -> int:
         print(f"   (not in this catalog yet, left out: {', '.join(missing)})")
     print(f"\n2. Comparing {', '.join(acts)} on digits (categorical cross-entropy, Adam 1e-3, "
           f"hidden 64,64, {args.epochs} epochs, 3 seeds, {args.jobs} processes)")
-    args.dataset, args.target, args.activations = "digits", None, acts
-    args.losses, args.optimizers, args.learning_rates = ["categorical_crossentropy"], ["adam"], \
-        [1e-3]
-    args.hidden, args.batch_size, args.seeds, args.scheduler = [64, 64], 32, 3, None
+    # the comparison is this compare command, parsed by compare's own parser: every option
+    # compare has gets its default (a namespace filled by hand missed --drop-missing)
+    from . import build_parser
+
+    grid = build_parser().parse_args([
+        "compare", "--dataset", "digits", "--activations", ",".join(acts),
+        "--losses", "categorical_crossentropy", "--optimizers", "adam", "--learning-rates",
+        "1e-3", "--hidden", "64,64", "--batch-size", "32", "--seeds", "3",
+        "--epochs", str(args.epochs), "--jobs", str(args.jobs), "--out", args.out])
     start = time.perf_counter()
     try:
-        result = run_comparison(args)
+        result = run_comparison(grid)
     except ImportError as exc:
         raise require_extra(exc) from None
     from ._text import ranking_table
