@@ -62,6 +62,18 @@ def test_activation_curves_come_from_actloss():
     assert "not elementwise" in soft["note"]
 
 
+def test_activation_curves_break_at_jumps_instead_of_drawing_a_vertical_line():
+    """The page draws a null as a gap (draw.js); the server puts one at each jump, by the rule
+    actloss's own plots use (plots.split_jumps)."""
+    relu, step, tanh = (activation_curve(name) for name in ("relu", "step", "tanh"))
+    assert relu["f"].count(None) == 0 and relu["df"].count(None) == 1   # relu' at 0
+    gap = relu["df"].index(None)
+    assert relu["df"][gap - 1] == 0.0 and relu["df"][gap + 1] == 1.0
+    assert relu["dx"][gap - 1] < relu["dx"][gap] < relu["dx"][gap + 1]
+    assert step["f"].count(None) == 1 and step["df"].count(None) == 0   # step itself jumps
+    assert None not in tanh["f"] + tanh["df"] and tanh["dx"] == tanh["x"]
+
+
 def test_session_step_layers_get_no_gradient():
     s = Session()
     try:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import activations as A
 from ..experiments import json_ready  # noqa: F401 - the session's JSON, as the lab's
+from ..plots import split_jumps
 
 
 def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201) -> dict:
@@ -23,6 +24,9 @@ def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201)
     >>> c = activation_curve("relu", n=3)
     >>> c["x"], c["f"], c["df"]
     ([-5.0, 0.0, 5.0], [0.0, 0.0, 5.0], [0.0, 0.0, 1.0])
+    >>> c = activation_curve("relu", n=5)  # relu' jumps between 0 and 2.5: the line breaks
+    >>> c["dx"], c["df"]
+    ([-5.0, -2.5, 0.0, 1.25, 2.5, 5.0], [0.0, 0.0, 0.0, None, 1.0, 1.0])
     """
     act = A.get(name)
     x = np.linspace(lo, hi, n)
@@ -35,7 +39,11 @@ def activation_curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 201)
             f = act(pair)[:, 0]
             df = act.vjp(pair, np.tile([1.0, 0.0], (n, 1)))[:, 0]
             note = f"{act.name} is not elementwise: its first output for the input (x, 0)"
-    return json_ready({"name": act.name, "x": x, "f": f, "df": df, "note": note,
+    # a jump (step', relu' at 0) breaks the line, as in actloss's own plots: the x of each
+    # curve gets a point whose value is null there
+    fx, f = split_jumps(x, f)
+    dx, df = split_jumps(x, df)
+    return json_ready({"name": act.name, "x": fx, "f": f, "dx": dx, "df": df, "note": note,
                        "formula": act.formula_text,
                        "derivative_formula": act.derivative_formula_text})
 

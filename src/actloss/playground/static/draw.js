@@ -238,14 +238,13 @@ function drawActivation(c) {
   const Y = (y) => 4 + (1 - (Math.max(lo, Math.min(hi, y)) - lo) / (hi - lo)) * h;
   g.strokeStyle = "#ccc"; g.beginPath(); g.moveTo(pad, Y(0)); g.lineTo(pad + w, Y(0));
   g.moveTo(X(0), 4); g.lineTo(X(0), 4 + h); g.stroke();
-  for (const [ys, color, dash] of [[c.f, COLORS[1], []], [c.df, COLORS[0], [5, 3]]]) {
+  // a null breaks the line: the server puts one at each jump (step', relu' at 0)
+  for (const [xs, ys, color, dash] of [[c.x, c.f, COLORS[1], []], [c.dx, c.df, COLORS[0], [5, 3]]]) {
     g.strokeStyle = color; g.lineWidth = 2; g.setLineDash(dash); g.beginPath();
     let prev = null;
     ys.forEach((y, i) => {
       if (y === null) { prev = null; return; }
-      // a jump (the step's derivative, relu' at 0) is not drawn as a vertical line
-      if (prev !== null && Math.abs(Y(y) - Y(prev)) > h / 3) g.moveTo(X(c.x[i]), Y(y));
-      else if (prev === null) g.moveTo(X(c.x[i]), Y(y)); else g.lineTo(X(c.x[i]), Y(y));
+      if (prev === null) g.moveTo(X(xs[i]), Y(y)); else g.lineTo(X(xs[i]), Y(y));
       prev = y;
     });
     g.stroke();
