@@ -46,6 +46,7 @@ def test_plot_writes_only_under_out(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.parametrize("argv, message", [
     (["plot", "relx", "--out", "o"], "Did you mean 'relu'"),
+    (["plot", "huber"], "a loss, not an activation: use --loss huber (e.g. actloss plot --loss"),
     (["plot", "--out", "o"], "give activation names"),
     (["gradcheck", "rellu"], "Did you mean 'relu'"),
     (["compare", "--dataset", "digitz", "--out", "o"], "Did you mean 'digits'"),

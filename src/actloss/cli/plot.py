@@ -19,7 +19,8 @@ def add_parser(sub) -> None:
     p.add_argument("--derivative", action="store_true", help="draw f'(x) too, dashed")
     p.add_argument("--loss", nargs="+", default=[], metavar="NAME",
                    help="loss names to draw, e.g. mse mae huber")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the figures")
+    p.add_argument("--out", default="runs/plot", metavar="DIR",
+                   help="folder for the figures (default: runs/plot)")
     p.add_argument("--format", choices=("png", "svg"), default="png", help="default: png")
     p.set_defaults(func=run)
 
@@ -33,7 +34,7 @@ def run(args) -> int:
     for n in args.names:
         if n not in A.REGISTRY and n in L.REGISTRY:
             raise CLIError(f"{n!r} is a loss, not an activation: use --loss {n} (e.g. "
-                           f"actloss plot --loss {n} --out {args.out})")
+                           f"actloss plot --loss {n})")
     acts = [A.get(n) for n in args.names]   # unknown names: ValueError with "did you mean"
     losses = [L.get(n) for n in args.loss]
     try:
