@@ -154,6 +154,20 @@ def test_cells_run_costliest_first_so_the_last_ones_are_short(monkeypatch):
     assert _procs.costliest_first(cells[:2]) == cells[:2]  # nothing to order
 
 
+def test_an_activation_that_fails_is_timed_as_free_not_raised(monkeypatch):
+    from actloss import activations
+    from actloss.experiments import _procs
+
+    class Broken:
+        def __call__(self, x):
+            raise RuntimeError("a user's activation that cannot run on this input")
+
+    real = activations.get
+    monkeypatch.setattr(activations, "get", lambda name: Broken() if name == "mine" else real(name))
+    costs = _procs.activation_costs([{"activation": "mine"}, {"activation": "relu"}])
+    assert costs["mine"] == 0.0 and costs["relu"] > 0.0
+
+
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(),
                     reason="no fork server on this platform")
 @pytest.mark.parametrize("preload_exit", [True, False])
