@@ -29,8 +29,7 @@ from contextlib import contextmanager
 from queue import SimpleQueue
 
 from . import _cell
-from ._procs import (Cells, costliest_first, die_with_parent, failed, gather,
-                     single_threaded_children)
+from ._procs import Cells, die_with_parent, failed, gather, single_threaded_children
 
 # What the helper and a cell need, imported once by the fork server that starts the helper
 # and the LocalCluster's workers (distributed first, as Dask itself preloads it) instead of
@@ -113,7 +112,7 @@ def _local(cells, ds, n_workers: int, run_here):
     # closes it, and it exits by itself once the command has gone
     helper = context.Process(target=_host, args=(there, n_workers, os.getpid()),
                              name="actloss-dask-cluster")
-    queue, results, stop = Cells(costliest_first(cells)), SimpleQueue(), threading.Event()
+    queue, results, stop = Cells(cells), SimpleQueue(), threading.Event()
     # not a daemon either: once every result is in, the relay closes the cluster (0.1 to 0.2
     # s) while the caller writes the results and the report, and the interpreter waits for
     # it at exit

@@ -67,14 +67,16 @@ def execute(cells, ds, jobs: int = 1, scheduler: str | None = None):
     ``scheduler``: ``None`` (local), ``"local"`` (start a Dask ``LocalCluster`` of ``jobs``
     worker processes, all cores when ``jobs`` is 0) or a Dask scheduler address such as
     ``"tcp://10.0.0.5:8786"``. Without a scheduler, ``jobs > 1`` uses a process pool.
+    Wherever more than one process trains, the cells start costliest first
+    (:func:`._procs.costliest_first`), on a running cluster too.
     """
     cells = list(cells)
     if not cells:
         return
     if scheduler:
-        yield from _dask.run(cells, ds, scheduler, jobs, run_cell)
+        yield from _dask.run(costliest_first(cells), ds, scheduler, jobs, run_cell)
     elif jobs > 1 and len(cells) > 1:
-        yield from _processes(cells, ds, min(jobs, len(cells)))
+        yield from _processes(costliest_first(cells), ds, min(jobs, len(cells)))
     else:
         for cell in cells:
             yield cell, run_cell(cell, ds)
@@ -103,7 +105,7 @@ def _processes(cells, ds, jobs: int):
     # a cell's copy goes through the pool's queue instead, in a few milliseconds.
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
                                initargs=(os.getpid(),))
-    queue, results, stop = Cells(costliest_first(cells)), SimpleQueue(), threading.Event()
+    queue, results, stop = Cells(cells), SimpleQueue(), threading.Event()
     running = {}
     try:
         with single_threaded_children():  # the workers start during the first submits
